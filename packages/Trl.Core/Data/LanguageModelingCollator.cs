@@ -1,0 +1,70 @@
+using Trl.Kernels;
+
+namespace Trl.Data;
+
+/// <summary>Pads tokenized examples into a <see cref="LanguageModelingBatch"/> (TRL's
+/// DataCollatorForLanguageModeling): labels copy the ids, with −100 on padding and, when asked, on
+/// non-completion / non-assistant tokens. In padding-free mode all examples become one row with
+/// position ids that restart at every sequence, so attention never crosses documents.</summary>
+public sealed class LanguageModelingCollator
+{
+    /// <summary>Creates a collator.</summary>
+    public LanguageModelingCollator(long padTokenId, bool completionOnlyLoss = true, bool paddingFree = false, int? padToMultipleOf = null)
+    {
+        PadTokenId = padTokenId;
+        CompletionOnlyLoss = completionOnlyLoss;
+        PaddingFree = paddingFree;
+        PadToMultipleOf = padToMultipleOf;
+    }
+
+    /// <summary>Id used to pad input ids.</summary>
+    public long PadTokenId { get; }
+    /// <summary>Mask the prompt out of the labels when examples carry a completion mask.</summary>
+    public bool CompletionOnlyLoss { get; }
+    /// <summary>Concatenate the batch into one row with per-sequence position ids.</summary>
+    public bool PaddingFree { get; }
+    /// <summary>Pad the sequence length up to a multiple of this.</summary>
+    public int? PadToMultipleOf { get; }
+
+    /// <summary>Collates the examples into tensors.</summary>
+    public LanguageModelingBatch Collate(IReadOnlyList<TokenizedExample> examples)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        if (examples.Count == 0) throw new ArgumentException("Cannot collate an empty batch.", nameof(examples));
+
+        var ids = new List<IReadOnlyList<long>>();
+        var labels = new List<IReadOnlyList<long>>();
+        var attention = new List<IReadOnlyList<long>>();
+        var positions = new List<IReadOnlyList<long>>();
+        foreach (var e in examples)
+        {
+            var l = new long[e.InputIds.Count];
+            for (int i = 0; i < l.Length; i++)
+            {
+                bool keep = true;
+                if (CompletionOnlyLoss && e.CompletionMask is { } cm) keep &= cm[i] != 0;
+                if (e.AssistantMask is { } am) keep &= am[i] != 0;
+                l[i] = keep ? e.InputIds[i] : Sequences.IgnoreIndex;
+            }
+            ids.Add(e.InputIds);
+            labels.Add(l);
+            attention.Add(Enumerable.Repeat(1L, l.Length).ToArray());
+            positions.Add(Sequences.PackedPositionIds(e.SequenceLengths ?? new[] { l.Length }));
+        }
+
+        if (PaddingFree)
+        {
+            ids = new() { ids.SelectMany(x => x).ToArray() };
+            labels = new() { labels.SelectMany(x => x).ToArray() };
+            attention = new() { attention.SelectMany(x => x).ToArray() };
+            positions = new() { positions.SelectMany(x => x).ToArray() };
+        }
+
+        bool needPositions = PaddingFree || examples.Any(e => e.SequenceLengths is { Count: > 1 });
+        return new LanguageModelingBatch(
+            SequencePadding.PadIds(ids, PadTokenId, PaddingSide.Right, PadToMultipleOf),
+            SequencePadding.PadIds(attention, 0, PaddingSide.Right, PadToMultipleOf),
+            SequencePadding.PadIds(labels, Sequences.IgnoreIndex, PaddingSide.Right, PadToMultipleOf),
+            needPositions ? SequencePadding.PadIds(positions, 0, PaddingSide.Right, PadToMultipleOf) : null);
+    }
+}

@@ -1,0 +1,79 @@
+using static TorchSharp.torch;
+
+namespace Trl.Kernels;
+
+/// <summary>Padding and re-alignment of ragged sequences (TRL's <c>pad</c> and <c>flush_left</c>).</summary>
+public static class SequencePadding
+{
+    /// <summary>Stacks tensors of different lengths along a new batch dimension, padding each to the longest
+    /// size in every dimension (and the first dimension up to a multiple of <paramref name="padToMultipleOf"/>).
+    /// Padding goes after (right) or before (left) the values in the first dimension.</summary>
+    public static Tensor Pad(IReadOnlyList<Tensor> tensors, double paddingValue = 0, PaddingSide side = PaddingSide.Right, int? padToMultipleOf = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        if (tensors.Count == 0) throw new ArgumentException("Nothing to pad: the list is empty.", nameof(tensors));
+        int rank = (int)tensors[0].dim();
+        var shape = new long[rank];
+        foreach (var t in tensors)
+        {
+            if (t.dim() != rank) throw new ArgumentException("All tensors must have the same rank.", nameof(tensors));
+            for (int d = 0; d < rank; d++) shape[d] = Math.Max(shape[d], t.shape[d]);
+        }
+        if (padToMultipleOf is int m && m > 0 && rank > 0 && shape[0] % m != 0)
+            shape[0] += m - shape[0] % m;
+
+        var outShape = new long[rank + 1];
+        outShape[0] = tensors.Count;
+        Array.Copy(shape, 0, outShape, 1, rank);
+        var output = full(outShape, paddingValue, dtype: tensors[0].dtype, device: tensors[0].device);
+        using var scope = NewDisposeScope();
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            var t = tensors[i];
+            var target = output[i];
+            for (int d = 0; d < rank; d++)
+            {
+                long start = d == 0 && side == PaddingSide.Left ? shape[0] - t.shape[0] : 0;
+                target = target.narrow(d, start, t.shape[d]);
+            }
+            target.copy_(t);
+        }
+        return output;
+    }
+
+    /// <summary>Pads lists of token ids (or labels) into a [B, T] int64 tensor.</summary>
+    public static Tensor PadIds(IReadOnlyList<IReadOnlyList<long>> sequences, long paddingValue, PaddingSide side = PaddingSide.Right, int? padToMultipleOf = null)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        int length = sequences.Count == 0 ? 0 : sequences.Max(s => s.Count);
+        if (padToMultipleOf is int m && m > 0 && length % m != 0) length += m - length % m;
+        var data = new long[sequences.Count * length];
+        Array.Fill(data, paddingValue);
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            var s = sequences[i];
+            int offset = i * length + (side == PaddingSide.Left ? length - s.Count : 0);
+            for (int j = 0; j < s.Count; j++) data[offset + j] = s[j];
+        }
+        return tensor(data, new long[] { sequences.Count, length });
+    }
+
+    /// <summary>Shifts every row left so its first unmasked position lands in column 0, then drops trailing
+    /// columns that are masked in every row. Returns the new mask and the equally shifted tensors.</summary>
+    public static (Tensor Mask, Tensor[] Tensors) FlushLeft(Tensor mask, params Tensor[] tensors)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        ArgumentNullException.ThrowIfNull(tensors);
+        using var scope = NewDisposeScope();
+        long width = mask.shape[1];
+        var firstSet = mask.argmax(1);
+        var positions = arange(width, device: mask.device).unsqueeze(0);
+        var rollIndex = (positions + firstSet.unsqueeze(1)).remainder(width);
+        var rolledMask = mask.gather(1, rollIndex);
+        var emptyColumns = rolledMask.sum(0L).eq(0);
+        long keep = emptyColumns.any().item<bool>() ? emptyColumns.to_type(ScalarType.Int8).argmax().item<long>() : width;
+        var outMask = rolledMask.narrow(1, 0, keep).MoveToOuterDisposeScope();
+        var outTensors = tensors.Select(t => t.gather(1, rollIndex).narrow(1, 0, keep).MoveToOuterDisposeScope()).ToArray();
+        return (outMask, outTensors);
+    }
+}
