@@ -1,0 +1,67 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Trl.Modeling;
+
+#pragma warning disable IDE1006, CA1051 // field names are the HF state-dict keys
+
+/// <summary>A decoder-only causal LM (HF <c>*ForCausalLM</c>): Llama, Qwen2, Qwen3 or Mistral, per config.json.
+/// A tied lm_head reuses the embedding matrix directly, so it appears once among the parameters (as in
+/// transformers' named_parameters) and the optimizer never updates it twice.</summary>
+public sealed class CausalLM : PretrainedModel
+{
+    /// <summary>The decoder stack (HF prefix <c>model.</c>).</summary>
+    public readonly DecoderModel model;
+    /// <summary>The output projection; null when tied to the embeddings.</summary>
+    public readonly Linear? lm_head;
+
+    /// <summary>Creates a randomly initialised model.</summary>
+    public CausalLM(ModelConfig config) : base(nameof(CausalLM), config)
+    {
+        model = new DecoderModel(config);
+        if (!config.TieWordEmbeddings) lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override DecoderModel Decoder => model;
+
+    /// <inheritdoc />
+    protected override bool IsDerivedKey(string key) =>
+        base.IsDerivedKey(key) || (Config.TieWordEmbeddings && key == "lm_head.weight");
+
+    /// <summary>Loads config.json and safetensors weights from a Hugging Face model folder.</summary>
+    public static CausalLM FromPretrained(string directory, ScalarType? dtype = null, Device? device = null)
+    {
+        var config = ModelConfig.Load(Path.Combine(directory, "config.json"));
+        var lm = new CausalLM(config);
+        try
+        {
+            lm.LoadWeightsFromFolder(directory);
+            if (dtype is ScalarType t) lm.to(t);
+            if (device is not null) lm.to(device);
+            return lm;
+        }
+        catch
+        {
+            lm.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Logits [B, T, vocab] from the final hidden states.</summary>
+    public Tensor Project(Tensor hidden)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        return lm_head is not null ? lm_head.call(hidden) : nn.functional.linear(hidden, model.embed_tokens.weight!);
+    }
+
+    /// <summary>Logits [B, T, vocab]. See <see cref="DecoderModel.Forward"/> for the arguments.</summary>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null, bool packed = false)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = model.Forward(inputIds, attentionMask, positionIds, cache, packed);
+        return Project(hidden).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,71 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Trl.Modeling;
+
+#pragma warning disable IDE1006, CA1051 // field names are the HF state-dict keys
+
+/// <summary>The decoder stack (the <c>model.</c> prefix of HF checkpoints): embeddings, layers, final norm.</summary>
+public sealed class DecoderModel : nn.Module
+{
+    /// <summary>Token embeddings.</summary>
+    public readonly Embedding embed_tokens;
+    /// <summary>Decoder layers.</summary>
+    public readonly ModuleList<DecoderLayer> layers;
+    /// <summary>Final norm.</summary>
+    public readonly RmsNorm norm;
+    readonly RotaryEmbedding _rotary;
+    readonly ModelConfig _config;
+
+    /// <summary>Creates a randomly initialised stack for the config.</summary>
+    public DecoderModel(ModelConfig config) : base(nameof(DecoderModel))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        _config = config;
+        embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize);
+        layers = new ModuleList<DecoderLayer>();
+        for (int i = 0; i < config.NumHiddenLayers; i++) layers.Add(new DecoderLayer(config));
+        norm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
+        RegisterComponents();
+        _rotary = new RotaryEmbedding(config);
+    }
+
+    /// <summary>Final hidden states [B, T, hidden] (after the norm).</summary>
+    /// <param name="inputIds">[B, T] token ids (only the new positions when a cache is used).</param>
+    /// <param name="attentionMask">[B, past + T], 1 = real token; null = no padding.</param>
+    /// <param name="positionIds">[B, T]; default past .. past+T−1.</param>
+    /// <param name="cache">KV cache to extend, or null.</param>
+    /// <param name="packed">Position ids mark packed documents that must not attend to each other.</param>
+    /// <param name="hiddenStates">When given, receives the embeddings and each layer's output (the last one normed), as transformers' output_hidden_states.</param>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null,
+        bool packed = false, IList<Tensor>? hiddenStates = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        using var scope = NewDisposeScope();
+        long past = cache?.Length ?? 0;
+        long t = inputIds.shape[1];
+        positionIds ??= arange(past, past + t, device: inputIds.device).unsqueeze(0).expand(inputIds.shape[0], t);
+        var h = embed_tokens.call(inputIds);
+        var (cos, sin) = _rotary.Compute(positionIds, h.dtype);
+        var mask = AttentionMasks.Build(attentionMask, t, past, _config.SlidingWindow, packed ? positionIds : null, h.dtype, h.device);
+        // SDPA's is_casual aligns its mask top-left: right only when queries and keys coincide (no past).
+        bool causal = mask is null && t > 1 && past == 0;
+        hiddenStates?.Add(h.MoveToOuterDisposeScope());
+        for (int i = 0; i < layers.Count; i++)
+        {
+            h = layers[i].Forward(h, cos, sin, mask, causal, cache, i);
+            if (hiddenStates is not null && i < layers.Count - 1) hiddenStates.Add(h.MoveToOuterDisposeScope());
+        }
+        h = norm.call(h).MoveToOuterDisposeScope();
+        hiddenStates?.Add(h);
+        return h;
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _rotary.Dispose();
+        base.Dispose(disposing);
+    }
+}

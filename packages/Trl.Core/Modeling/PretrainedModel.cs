@@ -1,0 +1,109 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Trl.Modeling;
+
+/// <summary>Base of our Hugging Face–compatible models: parameter names equal the HF state-dict keys, so
+/// checkpoints load and save with no mapping table. Loading is strict (missing, unexpected or misshaped
+/// tensors are errors naming the file); saving writes config.json + model.safetensors that transformers loads.</summary>
+public abstract class PretrainedModel : nn.Module
+{
+    /// <summary>Creates the base.</summary>
+    protected PretrainedModel(string name, ModelConfig config) : base(name)
+    {
+        Config = config ?? throw new ArgumentNullException(nameof(config));
+    }
+
+    /// <summary>The model's configuration.</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>The decoder stack.</summary>
+    public abstract DecoderModel Decoder { get; }
+
+    /// <summary>Keys a checkpoint may hold that this model derives instead of storing (e.g. a tied lm_head).</summary>
+    protected virtual bool IsDerivedKey(string key) => key.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal);
+
+    /// <summary>Unique trainable parameters by HF name (no tied duplicates).</summary>
+    public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
+        named_parameters().Select(p => (p.name, p.parameter)).ToList();
+
+    /// <summary>Copies tensors into the parameters (converting dtype), strictly: every parameter must be present
+    /// with its shape, and nothing unknown may be left over. <paramref name="source"/> names the origin in errors.</summary>
+    public void LoadWeights(IReadOnlyDictionary<string, Tensor> weights, string source)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        var parameters = named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var missing = parameters.Keys.Where(k => !weights.ContainsKey(k)).ToList();
+        var unexpected = weights.Keys.Where(k => !parameters.ContainsKey(k) && !IsDerivedKey(k)).ToList();
+        if (missing.Count > 0 || unexpected.Count > 0)
+            throw new InvalidDataException($"{source}: the checkpoint does not match a {Config.ModelType} model of this config." +
+                (missing.Count > 0 ? $" Missing tensors ({missing.Count}): {string.Join(", ", missing.Take(10))}." : "") +
+                (unexpected.Count > 0 ? $" Unexpected tensors ({unexpected.Count}): {string.Join(", ", unexpected.Take(10))}." : ""));
+        using var noGrad = no_grad();
+        foreach (var (name, p) in parameters)
+        {
+            var w = weights[name];
+            if (!w.shape.SequenceEqual(p.shape))
+                throw new InvalidDataException($"{source}: tensor '{name}' has shape [{string.Join(",", w.shape)}], the model expects [{string.Join(",", p.shape)}].");
+            using var scope = NewDisposeScope();
+            p.copy_(w.to(p.dtype, p.device));
+        }
+    }
+
+    /// <summary>Reads weights from a folder: model.safetensors, or shards listed in model.safetensors.index.json.
+    /// PyTorch pickles (.bin) are refused: they can execute code.</summary>
+    public void LoadWeightsFromFolder(string directory)
+    {
+        var single = Path.Combine(directory, "model.safetensors");
+        var index = Path.Combine(directory, "model.safetensors.index.json");
+        var files = new List<string>();
+        if (File.Exists(single)) files.Add(single);
+        else if (File.Exists(index))
+        {
+            var map = JsonNode.Parse(File.ReadAllText(index))?["weight_map"]?.AsObject()
+                ?? throw new InvalidDataException($"{index}: no weight_map.");
+            files.AddRange(map.Select(kv => Path.Combine(directory, kv.Value!.GetValue<string>())).Distinct());
+        }
+        else if (Directory.EnumerateFiles(directory, "*.bin").Any())
+            throw new NotSupportedException($"{directory}: only PyTorch pickle weights (*.bin) were found. Pickles can execute code and are never loaded; convert the checkpoint to safetensors (transformers: save_pretrained(..., safe_serialization=True)).");
+        else
+            throw new FileNotFoundException($"{directory}: no model.safetensors or model.safetensors.index.json.");
+
+        var all = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var f in files)
+                foreach (var (k, v) in Safetensors.Load(f)) all[k] = v;
+            LoadWeights(all, files.Count == 1 ? files[0] : directory);
+        }
+        finally
+        {
+            foreach (var t in all.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>Writes config.json and model.safetensors (HF names, dtypes and shapes; tied lm_head left out as
+    /// transformers does) into <paramref name="directory"/>. Each file is written atomically.</summary>
+    public void SavePretrained(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var tensors = named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        Safetensors.Save(Path.Combine(directory, "model.safetensors"), tensors);
+        var config = (JsonObject)Config.Raw.DeepClone();
+        var first = tensors.Values.FirstOrDefault();
+        if (first is not null)
+            config["dtype"] = first.dtype switch { ScalarType.BFloat16 => "bfloat16", ScalarType.Float16 => "float16", _ => "float32" };
+        WriteTextAtomically(Path.Combine(directory, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    /// <summary>Writes text to a temp file and renames it over the target.</summary>
+    internal static void WriteTextAtomically(string path, string text)
+    {
+        var tmp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, overwrite: true);
+    }
+}

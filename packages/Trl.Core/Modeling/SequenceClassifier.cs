@@ -1,0 +1,71 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Trl.Modeling;
+
+#pragma warning disable IDE1006, CA1051 // field names are the HF state-dict keys
+
+/// <summary>HF <c>*ForSequenceClassification</c>: a bias-free <c>score</c> head on the hidden state of the last
+/// non-pad token of each row (reward models).</summary>
+public sealed class SequenceClassifier : PretrainedModel
+{
+    /// <summary>The decoder stack.</summary>
+    public readonly DecoderModel model;
+    /// <summary>The classification head [num_labels, hidden].</summary>
+    public readonly Linear score;
+
+    /// <summary>Creates a randomly initialised classifier.</summary>
+    public SequenceClassifier(ModelConfig config) : base(nameof(SequenceClassifier), config)
+    {
+        model = new DecoderModel(config);
+        score = nn.Linear(config.HiddenSize, config.NumLabels, hasBias: false);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override DecoderModel Decoder => model;
+
+    /// <inheritdoc />
+    protected override bool IsDerivedKey(string key) => base.IsDerivedKey(key) || key == "lm_head.weight";
+
+    /// <summary>Loads a classifier (or a causal LM's body with a fresh score head when <paramref name="allowNewHead"/>).</summary>
+    public static SequenceClassifier FromPretrained(string directory, bool allowNewHead = false)
+    {
+        var config = ModelConfig.Load(Path.Combine(directory, "config.json"));
+        var m = new SequenceClassifier(config);
+        try
+        {
+            if (allowNewHead)
+            {
+                var file = Path.Combine(directory, "model.safetensors");
+                var w = Safetensors.Load(file);
+                try
+                {
+                    if (!w.ContainsKey("score.weight")) w["score.weight"] = m.score.weight!.detach().clone().DetachFromDisposeScope();
+                    m.LoadWeights(w, file);
+                }
+                finally { foreach (var t in w.Values) t.Dispose(); }
+            }
+            else m.LoadWeightsFromFolder(directory);
+            return m;
+        }
+        catch
+        {
+            m.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Scores [B, num_labels], pooled at the last token that is not <paramref name="padTokenId"/>, as transformers does.</summary>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask, long padTokenId)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        using var scope = NewDisposeScope();
+        var logits = score.call(model.Forward(inputIds, attentionMask));
+        var nonPad = inputIds.ne(padTokenId).to_type(ScalarType.Int64);
+        var last = (arange(inputIds.shape[1], device: inputIds.device) * nonPad).argmax(-1);
+        var pooled = logits[arange(inputIds.shape[0], device: inputIds.device), last];
+        return pooled.MoveToOuterDisposeScope();
+    }
+}
