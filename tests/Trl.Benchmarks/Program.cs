@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Trl.Benchmarks.LogProbKernelBenchmarks).Assembly).Run(args);
