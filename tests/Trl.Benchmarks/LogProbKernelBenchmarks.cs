@@ -8,7 +8,7 @@ namespace Trl.Benchmarks;
 /// memory-frugal kernels against the naive full log_softmax + gather. Peak memory is reported by the
 /// NativeMemory column (libtorch allocations are native) and by the process working set.</summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
+
 public class LogProbKernelBenchmarks
 {
     Tensor _logits = null!;

@@ -1,0 +1,20 @@
+namespace Trl.Tokenization;
+
+/// <summary>What trainers need from a tokenizer: ids in, ids out, and the special tokens of tokenizer_config.json.</summary>
+public interface ITextTokenizer
+{
+    /// <summary>Token ids of <paramref name="text"/> (special-token text inside it maps to its id; nothing is added).</summary>
+    IReadOnlyList<long> Encode(string text);
+
+    /// <summary>Text of <paramref name="ids"/>.</summary>
+    string Decode(IEnumerable<long> ids, bool skipSpecialTokens = false);
+
+    /// <summary>Number of ids (including added tokens).</summary>
+    int VocabSize { get; }
+
+    /// <summary>The special tokens.</summary>
+    SpecialTokens Special { get; }
+
+    /// <summary>The Jinja chat template of tokenizer_config.json, if any.</summary>
+    string? ChatTemplate { get; }
+}

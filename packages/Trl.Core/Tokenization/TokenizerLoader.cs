@@ -1,0 +1,47 @@
+using System.Text.Json.Nodes;
+
+namespace Trl.Tokenization;
+
+/// <summary>Loads a Hugging Face tokenizer folder (tokenizer.json + tokenizer_config.json).</summary>
+public static class TokenizerLoader
+{
+    /// <summary>Loads the tokenizer in <paramref name="directory"/>. WordLevel models are supported here; other
+    /// tokenizer.json models fail with an error that names the model type and the file.</summary>
+    public static ITextTokenizer FromPretrained(string directory)
+    {
+        var tokenizerPath = Path.Combine(directory, "tokenizer.json");
+        if (!File.Exists(tokenizerPath)) throw new FileNotFoundException($"{directory}: no tokenizer.json.", tokenizerPath);
+        var tok = JsonNode.Parse(File.ReadAllText(tokenizerPath))!.AsObject();
+        var configPath = Path.Combine(directory, "tokenizer_config.json");
+        var config = File.Exists(configPath) ? JsonNode.Parse(File.ReadAllText(configPath))!.AsObject() : new JsonObject();
+        string? chatTemplate = config["chat_template"]?.GetValue<string>();
+        var jinja = Path.Combine(directory, "chat_template.jinja");
+        if (chatTemplate is null && File.Exists(jinja)) chatTemplate = File.ReadAllText(jinja);
+
+        var added = (tok["added_tokens"]?.AsArray() ?? new JsonArray())
+            .Select(a => (a!["content"]!.GetValue<string>(), a["id"]!.GetValue<long>(), a["special"]?.GetValue<bool>() ?? false)).ToList();
+        var model = tok["model"]?.AsObject() ?? throw new InvalidDataException($"{tokenizerPath}: no 'model'.");
+        string type = model["type"]?.GetValue<string>() ?? "?";
+        if (type != "WordLevel")
+            throw new NotSupportedException($"{tokenizerPath}: tokenizer model type '{type}' is not supported yet (supported: WordLevel).");
+        var vocab = model["vocab"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<long>());
+        string? normalizer = tok["normalizer"]?["type"]?.GetValue<string>();
+        if (normalizer is not (null or "Lowercase"))
+            throw new NotSupportedException($"{tokenizerPath}: normalizer '{normalizer}' is not supported with WordLevel (supported: none, Lowercase).");
+        string? pre = tok["pre_tokenizer"]?["type"]?.GetValue<string>();
+        if (pre is not ("Whitespace" or null))
+            throw new NotSupportedException($"{tokenizerPath}: pre-tokenizer '{pre}' is not supported with WordLevel (supported: Whitespace).");
+
+        long? Id(string? token) => token is not null && vocab.TryGetValue(token, out var id) ? id
+            : added.Where(a => a.Item1 == token).Select(a => (long?)a.Item2).FirstOrDefault();
+        string? Token(string key) => config[key] switch { JsonValue v => v.GetValue<string>(), JsonObject o => o["content"]?.GetValue<string>(), _ => null };
+        var special = new SpecialTokens
+        {
+            PadToken = Token("pad_token"), PadTokenId = Id(Token("pad_token")),
+            EosToken = Token("eos_token"), EosTokenId = Id(Token("eos_token")),
+            BosToken = Token("bos_token"), BosTokenId = Id(Token("bos_token")),
+            UnkTokenId = Id(model["unk_token"]?.GetValue<string>()),
+        };
+        return new WordLevelTokenizer(vocab, added, model["unk_token"]?.GetValue<string>() ?? "<unk>", normalizer == "Lowercase", special, chatTemplate);
+    }
+}

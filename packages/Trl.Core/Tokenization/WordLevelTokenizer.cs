@@ -1,0 +1,82 @@
+using System.Text.RegularExpressions;
+
+namespace Trl.Tokenization;
+
+/// <summary>The Hugging Face <c>tokenizers</c> WordLevel model with an optional Lowercase normalizer and the
+/// Whitespace pre-tokenizer (<c>\w+|[^\w\s]+</c>). Added tokens are matched in the raw text first, as the Rust
+/// library does. Decoding joins tokens with a space (no decoder).</summary>
+public sealed partial class WordLevelTokenizer : ITextTokenizer
+{
+    readonly Dictionary<string, long> _vocab;
+    readonly Dictionary<long, string> _byId;
+    readonly (string Content, long Id, bool Special)[] _added;
+    readonly bool _lowercase;
+    readonly long _unkId;
+
+    /// <summary>Creates a tokenizer from its vocabulary and added tokens.</summary>
+    public WordLevelTokenizer(IReadOnlyDictionary<string, long> vocab, IEnumerable<(string Content, long Id, bool Special)> addedTokens,
+        string unkToken, bool lowercase, SpecialTokens special, string? chatTemplate = null)
+    {
+        ArgumentNullException.ThrowIfNull(vocab);
+        _vocab = new Dictionary<string, long>(vocab, StringComparer.Ordinal);
+        _added = addedTokens.OrderByDescending(a => a.Content.Length).ToArray();
+        foreach (var a in _added) _vocab[a.Content] = a.Id;
+        _byId = _vocab.GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.First().Key);
+        if (!_vocab.TryGetValue(unkToken, out _unkId))
+            throw new InvalidDataException($"WordLevel unk_token '{unkToken}' is not in the vocabulary.");
+        _lowercase = lowercase;
+        Special = special;
+        ChatTemplate = chatTemplate;
+    }
+
+    /// <inheritdoc />
+    public int VocabSize => (int)(_byId.Keys.Max() + 1);
+    /// <inheritdoc />
+    public SpecialTokens Special { get; }
+    /// <inheritdoc />
+    public string? ChatTemplate { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<long> Encode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new List<long>();
+        int pos = 0;
+        while (pos < text.Length)
+        {
+            int bestAt = -1;
+            (string Content, long Id, bool Special) best = default;
+            foreach (var a in _added)
+            {
+                int at = text.IndexOf(a.Content, pos, StringComparison.Ordinal);
+                if (at >= 0 && (bestAt < 0 || at < bestAt)) { bestAt = at; best = a; }
+            }
+            int end = bestAt < 0 ? text.Length : bestAt;
+            EncodePlain(text[pos..end], ids);
+            if (bestAt < 0) break;
+            ids.Add(best.Id);
+            pos = bestAt + best.Content.Length;
+        }
+        return ids;
+    }
+
+    void EncodePlain(string segment, List<long> ids)
+    {
+        if (segment.Length == 0) return;
+        if (_lowercase) segment = segment.ToLowerInvariant();
+        foreach (Match m in Words().Matches(segment))
+            ids.Add(_vocab.TryGetValue(m.Value, out var id) ? id : _unkId);
+    }
+
+    /// <inheritdoc />
+    public string Decode(IEnumerable<long> ids, bool skipSpecialTokens = false)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var special = _added.Where(a => a.Special).Select(a => a.Id).ToHashSet();
+        return string.Join(" ", ids.Where(i => !(skipSpecialTokens && special.Contains(i)))
+            .Select(i => _byId.TryGetValue(i, out var t) ? t : throw new ArgumentOutOfRangeException(nameof(ids), $"Token id {i} is not in the vocabulary.")));
+    }
+
+    [GeneratedRegex(@"\w+|[^\w\s]+")]
+    private static partial Regex Words();
+}
