@@ -44,18 +44,17 @@ public sealed partial class WordLevelTokenizer : ITextTokenizer
         int pos = 0;
         while (pos < text.Length)
         {
-            int bestAt = -1;
-            (string Content, long Id, bool Special) best = default;
-            foreach (var a in _added)
+            int bestAt = -1, best = -1;
+            for (int i = 0; i < _added.Length; i++)
             {
-                int at = text.IndexOf(a.Content, pos, StringComparison.Ordinal);
-                if (at >= 0 && (bestAt < 0 || at < bestAt)) { bestAt = at; best = a; }
+                int at = text.IndexOf(_added[i].Content, pos, StringComparison.Ordinal);
+                if (at >= 0 && (bestAt < 0 || at < bestAt)) { bestAt = at; best = i; }
             }
             int end = bestAt < 0 ? text.Length : bestAt;
             EncodePlain(text[pos..end], ids);
-            if (bestAt < 0) break;
-            ids.Add(best.Id);
-            pos = bestAt + best.Content.Length;
+            if (best < 0) break;
+            ids.Add(_added[best].Id);
+            pos = bestAt + _added[best].Content.Length;
         }
         return ids;
     }

@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using Trl.Modeling;
+using static TorchSharp.torch;
+
+namespace Trl.Training;
+
+/// <summary>The training loop every trainer shares (what transformers' Trainer is to TRL). A trainer plugs in how a
+/// micro-batch of examples becomes a loss and metrics (<see cref="ComputeLoss"/>); this class owns data order,
+/// accumulation, clipping, AdamW, the schedule, logging, checkpoints and resuming. Each optimizer step runs in one
+/// dispose scope and only numbers leave it.</summary>
+public abstract class Trainer<TExample> : IDisposable
+{
+    readonly IReadOnlyList<TExample> _train;
+    readonly ILogger _logger;
+    AdamW? _optimizer;
+    readonly Dictionary<string, List<double>> _window = new(StringComparer.Ordinal);
+    double _lossWindow;
+    int _stepsInWindow;
+
+    /// <summary>Creates a trainer over a model and tokenized training examples.</summary>
+    protected Trainer(PretrainedModel model, TrainingOptions options, IReadOnlyList<TExample> trainDataset, ILogger? logger = null)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+        _train = trainDataset ?? throw new ArgumentNullException(nameof(trainDataset));
+        _logger = logger ?? NullLogger.Instance;
+        options.Validate();
+        if (_train.Count == 0) throw new ArgumentException("The training dataset is empty.", nameof(trainDataset));
+    }
+
+    /// <summary>The model being trained.</summary>
+    public PretrainedModel Model { get; }
+    /// <summary>The options.</summary>
+    public TrainingOptions Options { get; }
+    /// <summary>Progress and log history.</summary>
+    public TrainerState State { get; private set; } = new();
+    /// <summary>User hooks.</summary>
+    public IList<ITrainerCallback> Callbacks { get; } = new List<ITrainerCallback>();
+
+    /// <summary>Loss and metrics for one micro-batch. The loss is back-propagated as returned: normalise it with
+    /// <paramref name="context"/> (by num_items_in_batch, or by the accumulation steps).</summary>
+    protected abstract LossOutput ComputeLoss(IReadOnlyList<TExample> microBatch, StepContext context);
+
+    /// <summary>Loss items of a micro-batch (e.g. label tokens), summed over a step into num_items_in_batch.</summary>
+    protected virtual long CountLossItems(IReadOnlyList<TExample> microBatch) => microBatch.Count;
+
+    /// <summary>Tokens of a micro-batch counted into TRL's cumulative num_tokens metric.</summary>
+    protected virtual long CountTokens(IReadOnlyList<TExample> microBatch) => 0;
+
+    /// <summary>Parameters exempt from weight decay (transformers: biases and norm weights).</summary>
+    protected virtual bool IsDecayed(string name) => !name.EndsWith(".bias", StringComparison.Ordinal) && !name.Contains("norm", StringComparison.Ordinal);
+
+    /// <summary>Runs training to the end (or until cancelled, then saves a checkpoint) and returns the state.</summary>
+    public TrainerState Train(CancellationToken cancellationToken = default)
+    {
+        int microPerEpoch = (_train.Count + Options.PerDeviceTrainBatchSize - 1) / Options.PerDeviceTrainBatchSize;
+        int stepsPerEpoch = Math.Max(1, microPerEpoch / Options.GradientAccumulationSteps);
+        int maxSteps = Options.MaxSteps > 0 ? Options.MaxSteps : (int)Math.Ceiling(Options.NumTrainEpochs * stepsPerEpoch);
+        int warmup = LearningRateSchedules.WarmupSteps(Options, maxSteps);
+        if (Options.Bf16) Model.to(ScalarType.BFloat16);
+        Model.train();
+        var named = Model.NamedParameters();
+        _optimizer = new AdamW(named.Select(p => (p.Name, p.Parameter, IsDecayed(p.Name))).ToList(),
+            Options.AdamBeta1, Options.AdamBeta2, Options.AdamEpsilon, Options.WeightDecay);
+        State = new TrainerState { MaxSteps = maxSteps, StepsPerEpoch = stepsPerEpoch };
+        if (Options.ResumeFromCheckpoint is { } resume) Resume(resume);
+        Directory.CreateDirectory(Options.OutputDir);
+
+        using var batches = MicroBatches(microPerEpoch, stepsPerEpoch).GetEnumerator();
+        // Skip what the resumed run already consumed: the data order is a pure function of the seed.
+        for (long i = 0; i < (long)State.GlobalStep * Options.GradientAccumulationSteps; i++) batches.MoveNext();
+
+        while (State.GlobalStep < maxSteps)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogWarning("Training cancelled at step {Step}; saving a checkpoint.", State.GlobalStep);
+                SaveCheckpoint();
+                return State;
+            }
+            var micro = new List<IReadOnlyList<TExample>>();
+            for (int k = 0; k < Options.GradientAccumulationSteps && batches.MoveNext(); k++) micro.Add(batches.Current);
+            double lr = Options.LearningRate * LearningRateSchedules.Multiplier(Options.LrSchedulerType, State.GlobalStep, warmup, maxSteps);
+            double gradNorm = RunOptimizerStep(micro, lr, named);
+            State.GlobalStep++;
+            State.Epoch = (double)State.GlobalStep / stepsPerEpoch;
+            foreach (var c in Callbacks) c.OnStepEnd(State, Model);
+            if (State.GlobalStep % Options.LoggingSteps == 0 || State.GlobalStep == maxSteps) Log(lr, gradNorm);
+            if (Options.SaveSteps > 0 && State.GlobalStep % Options.SaveSteps == 0 && State.GlobalStep < maxSteps) SaveCheckpoint();
+        }
+        WriteTrainerState(Options.OutputDir);
+        return State;
+    }
+
+    double RunOptimizerStep(List<IReadOnlyList<TExample>> micro, double lr, IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter)> named)
+    {
+        using var scope = NewDisposeScope();
+        var context = new StepContext(micro.Count, micro.Sum(CountLossItems));
+        foreach (var mb in micro)
+        {
+            State.NumTokens += CountTokens(mb);
+            var output = ComputeLoss(mb, context);
+            output.Loss.backward();
+            _lossWindow += output.Loss.detach().to_type(ScalarType.Float64).item<double>();
+            foreach (var (k, v) in output.Metrics)
+            {
+                if (!_window.TryGetValue(k, out var list)) _window[k] = list = new List<double>();
+                list.Add(v);
+            }
+        }
+        var norm = GradientClipping.ClipByGlobalNorm(named.Select(p => p.Parameter), Options.MaxGradNorm);
+        foreach (var c in Callbacks) c.OnBeforeOptimizerStep(State, Model);
+        _optimizer!.Step(lr);
+        Model.zero_grad();
+        _stepsInWindow++;
+        return norm.item<float>();
+    }
+
+    void Log(double lr, double gradNorm)
+    {
+        var record = new LogRecord
+        {
+            ["loss"] = _lossWindow / Math.Max(1, _stepsInWindow),
+            ["grad_norm"] = gradNorm,
+            ["learning_rate"] = lr,
+        };
+        foreach (var (k, list) in _window) record[k] = list.Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Average();
+        if (State.NumTokens > 0) record["num_tokens"] = State.NumTokens;
+        record["epoch"] = State.Epoch;
+        record["step"] = State.GlobalStep;
+        _window.Clear();
+        _lossWindow = 0;
+        _stepsInWindow = 0;
+        State.LogHistory.Add(record);
+        File.AppendAllText(Path.Combine(Options.OutputDir, "metrics.jsonl"), JsonSerializer.Serialize(record.ToDictionary(kv => kv.Key, kv => double.IsFinite(kv.Value) ? (object)kv.Value : kv.Value.ToString(CultureInfo.InvariantCulture))) + "\n");
+        _logger.LogInformation("step {Step}/{Max}: {Metrics}", State.GlobalStep, State.MaxSteps,
+            string.Join(", ", record.Where(kv => kv.Key is not ("step" or "epoch")).Select(kv => $"{kv.Key}={kv.Value.ToString("G5", CultureInfo.InvariantCulture)}")));
+        foreach (var c in Callbacks) c.OnLog(State, record);
+    }
+
+    IEnumerable<IReadOnlyList<TExample>> MicroBatches(int microPerEpoch, int stepsPerEpoch)
+    {
+        int seed = Options.DataSeed ?? Options.Seed;
+        for (int epoch = 0; ; epoch++)
+        {
+            var order = EpochPermutation(_train.Count, seed, epoch);
+            for (int b = 0; b < microPerEpoch; b++)
+                yield return order.Skip(b * Options.PerDeviceTrainBatchSize).Take(Options.PerDeviceTrainBatchSize).Select(i => _train[(int)i]).ToArray();
+        }
+    }
+
+    /// <summary>The order in which an epoch visits the examples: the permutation transformers/accelerate draw,
+    /// randperm(n) from a generator seeded with seed + epoch, so data order matches TRL run for run.</summary>
+    public static long[] EpochPermutation(int count, int seed, int epoch)
+    {
+        using var g = new Generator((ulong)(seed + epoch));
+        using var perm = randperm(count, generator: g);
+        return perm.data<long>().ToArray();
+    }
+
+    /// <summary>Writes checkpoint-N (model, optimizer, trainer_state.json) atomically: into a temporary folder that is
+    /// renamed when complete, so a crash never leaves a half-written checkpoint.</summary>
+    public string SaveCheckpoint()
+    {
+        var final = Path.Combine(Options.OutputDir, $"checkpoint-{State.GlobalStep}");
+        var tmp = Path.Combine(Options.OutputDir, $".checkpoint-{State.GlobalStep}.{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(tmp);
+        try
+        {
+            Model.SavePretrained(tmp);
+            if (_optimizer is not null) Safetensors.Save(Path.Combine(tmp, "optimizer.safetensors"), _optimizer.StateTensors(),
+                new Dictionary<string, string> { ["step"] = _optimizer.StepCount.ToString(CultureInfo.InvariantCulture) });
+            WriteTrainerState(tmp);
+            if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+            Directory.Move(tmp, final);
+        }
+        catch
+        {
+            if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+            throw;
+        }
+        PruneCheckpoints();
+        foreach (var c in Callbacks) c.OnSave(State, final);
+        return final;
+    }
+
+    void PruneCheckpoints()
+    {
+        if (Options.SaveTotalLimit is not int limit) return;
+        var old = Directory.GetDirectories(Options.OutputDir, "checkpoint-*")
+            .Select(d => (Dir: d, Step: int.TryParse(Path.GetFileName(d)["checkpoint-".Length..], out var s) ? s : -1))
+            .Where(x => x.Step >= 0).OrderByDescending(x => x.Step).Skip(limit);
+        foreach (var (dir, _) in old) Directory.Delete(dir, recursive: true);
+    }
+
+    void WriteTrainerState(string dir) =>
+        PretrainedModel.WriteTextAtomically(Path.Combine(dir, "trainer_state.json"), State.ToJson(Options));
+
+    void Resume(string dir)
+    {
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"resume_from_checkpoint: {dir} does not exist.");
+        var statePath = Path.Combine(dir, "trainer_state.json");
+        if (!File.Exists(statePath)) throw new FileNotFoundException($"resume_from_checkpoint: {dir} has no trainer_state.json (not a checkpoint?).", statePath);
+        var saved = TrainerState.FromJson(File.ReadAllText(statePath));
+        Model.LoadWeightsFromFolder(dir);
+        var optPath = Path.Combine(dir, "optimizer.safetensors");
+        if (File.Exists(optPath))
+        {
+            var header = Safetensors.ReadHeader(optPath);
+            var tensors = Safetensors.Load(optPath);
+            try { _optimizer!.LoadState(tensors, long.Parse(header.Metadata["step"], CultureInfo.InvariantCulture)); }
+            finally { foreach (var t in tensors.Values) t.Dispose(); }
+        }
+        State.GlobalStep = saved.GlobalStep;
+        State.Epoch = saved.Epoch;
+        State.NumTokens = saved.NumTokens;
+        State.LogHistory.AddRange(saved.LogHistory);
+        _logger.LogInformation("Resumed from {Dir} at step {Step}.", dir, saved.GlobalStep);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _optimizer?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

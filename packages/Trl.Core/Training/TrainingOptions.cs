@@ -1,0 +1,67 @@
+namespace Trl.Training;
+
+/// <summary>The transformers/TRL training arguments people know, with their defaults. Names map one to one to the
+/// snake_case fields (<c>learning_rate</c> ↔ <see cref="LearningRate"/>).</summary>
+public record TrainingOptions
+{
+    /// <summary>Where checkpoints, metrics.jsonl and trainer_state.json go.</summary>
+    public string OutputDir { get; init; } = "trainer_output";
+    /// <summary>Peak learning rate.</summary>
+    public double LearningRate { get; init; } = 5e-5;
+    /// <summary>Examples per micro-batch.</summary>
+    public int PerDeviceTrainBatchSize { get; init; } = 8;
+    /// <summary>Micro-batches per optimizer step.</summary>
+    public int GradientAccumulationSteps { get; init; } = 1;
+    /// <summary>Epochs when <see cref="MaxSteps"/> is not set.</summary>
+    public double NumTrainEpochs { get; init; } = 3;
+    /// <summary>Optimizer steps; &gt; 0 overrides the epochs.</summary>
+    public int MaxSteps { get; init; } = -1;
+    /// <summary>Fraction of steps spent warming up (used when WarmupSteps is 0).</summary>
+    public double WarmupRatio { get; init; }
+    /// <summary>Warm-up steps.</summary>
+    public int WarmupSteps { get; init; }
+    /// <summary>linear, cosine, constant or constant_with_warmup.</summary>
+    public string LrSchedulerType { get; init; } = "linear";
+    /// <summary>AdamW decoupled weight decay (not applied to biases and norms).</summary>
+    public double WeightDecay { get; init; }
+    /// <summary>AdamW β1.</summary>
+    public double AdamBeta1 { get; init; } = 0.9;
+    /// <summary>AdamW β2.</summary>
+    public double AdamBeta2 { get; init; } = 0.999;
+    /// <summary>AdamW ε.</summary>
+    public double AdamEpsilon { get; init; } = 1e-8;
+    /// <summary>Gradient clipping threshold; 0 = off.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>Seed for initialisation and sampling.</summary>
+    public int Seed { get; init; } = 42;
+    /// <summary>Seed of the data order; defaults to <see cref="Seed"/>.</summary>
+    public int? DataSeed { get; init; }
+    /// <summary>Log every N optimizer steps.</summary>
+    public int LoggingSteps { get; init; } = 10;
+    /// <summary>Save a checkpoint every N steps; 0 = only at the end.</summary>
+    public int SaveSteps { get; init; } = 500;
+    /// <summary>Keep at most this many checkpoints.</summary>
+    public int? SaveTotalLimit { get; init; }
+    /// <summary>A checkpoint folder to resume from.</summary>
+    public string? ResumeFromCheckpoint { get; init; }
+    /// <summary>Compute in bfloat16 (weights are converted).</summary>
+    public bool Bf16 { get; init; }
+
+    /// <summary>Throws a clear error for invalid values or combinations.</summary>
+    public virtual void Validate()
+    {
+        void Check(bool ok, string message) { if (!ok) throw new ArgumentException(message); }
+        Check(LearningRate >= 0, $"learning_rate must be ≥ 0 (got {LearningRate}).");
+        Check(PerDeviceTrainBatchSize >= 1, $"per_device_train_batch_size must be ≥ 1 (got {PerDeviceTrainBatchSize}).");
+        Check(GradientAccumulationSteps >= 1, $"gradient_accumulation_steps must be ≥ 1 (got {GradientAccumulationSteps}).");
+        Check(MaxSteps > 0 || NumTrainEpochs > 0, "Set max_steps > 0 or num_train_epochs > 0.");
+        Check(WarmupRatio is >= 0 and <= 1, $"warmup_ratio must be in [0, 1] (got {WarmupRatio}).");
+        Check(WarmupSteps >= 0, $"warmup_steps must be ≥ 0 (got {WarmupSteps}).");
+        Check(LearningRateSchedules.Names.Contains(LrSchedulerType), $"lr_scheduler_type '{LrSchedulerType}' is not supported ({string.Join(", ", LearningRateSchedules.Names)}).");
+        Check(AdamBeta1 is >= 0 and < 1 && AdamBeta2 is >= 0 and < 1, "adam_beta1 and adam_beta2 must be in [0, 1).");
+        Check(MaxGradNorm >= 0, $"max_grad_norm must be ≥ 0 (got {MaxGradNorm}).");
+        Check(LoggingSteps >= 1, $"logging_steps must be ≥ 1 (got {LoggingSteps}).");
+        Check(SaveSteps >= 0, $"save_steps must be ≥ 0 (got {SaveSteps}).");
+        Check(SaveTotalLimit is null or >= 1, "save_total_limit must be ≥ 1 when set.");
+    }
+}
