@@ -50,6 +50,24 @@ public sealed class CausalLM : PretrainedModel
         }
     }
 
+    /// <summary>A new model with transformers' initialisation (normal(0, initializer_range) weights, zero biases,
+    /// unit norms), reproducible from <paramref name="seed"/>.</summary>
+    public static CausalLM FromConfig(ModelConfig config, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        manual_seed(seed);
+        var lm = new CausalLM(config);
+        double std = config.Raw["initializer_range"]?.GetValue<double>() ?? 0.02;
+        using var noGrad = no_grad();
+        foreach (var (name, p) in lm.named_parameters())
+        {
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
+            else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
+            else p.normal_(0, std);
+        }
+        return lm;
+    }
+
     /// <summary>Logits [B, T, vocab] from the final hidden states.</summary>
     public Tensor Project(Tensor hidden)
     {

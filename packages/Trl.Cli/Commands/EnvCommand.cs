@@ -1,0 +1,31 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using static TorchSharp.torch;
+
+namespace Trl.Cli.Commands;
+
+/// <summary><c>trl env</c>: versions, device and native backend status, for bug reports.</summary>
+internal static class EnvCommand
+{
+    public static int Run(TextWriter output)
+    {
+        string Version(Assembly a) => a.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? a.GetName().Version?.ToString() ?? "?";
+        output.WriteLine($"trl (Trl.Cli)        {Version(typeof(EnvCommand).Assembly)}");
+        output.WriteLine($"Trl.Core             {Version(typeof(Trl.Modeling.CausalLM).Assembly)}");
+        output.WriteLine($"Trl.Sft              {Version(typeof(Trl.Sft.SftTrainer).Assembly)}");
+        output.WriteLine($".NET                 {RuntimeInformation.FrameworkDescription} on {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture})");
+        output.WriteLine($"TorchSharp           {Version(typeof(TorchSharp.torch).Assembly)} (libtorch {__version__})");
+        try
+        {
+            using var t = ones(2).add(1);
+            output.WriteLine($"native backend       loaded (CPU threads: {get_num_threads()})");
+            output.WriteLine($"CUDA available       {cuda.is_available()}");
+        }
+        catch (TypeInitializationException e)
+        {
+            output.WriteLine($"native backend       FAILED: {e.InnerException?.Message ?? e.Message}");
+            return ExitCodes.Failure;
+        }
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,1 @@
+return Trl.Cli.CliApp.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,77 @@
+using Trl.Cli.Arguments;
+using Trl.Sft;
+
+namespace Trl.Cli.Tests;
+
+/// <summary>TRL-style arguments: YAML plus flags, flags win, snake_case names, lists, unknown keys rejected.</summary>
+public class ArgumentTests
+{
+    static string Yaml(string text)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"trl-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Test]
+    public void FlagsOverrideYamlAndBindToConfigFields()
+    {
+        var yaml = Yaml("learning_rate: 1.0e-4\nmax_steps: 7\nloss_type: nll\nbf16: false\n");
+        var args = CliArguments.Parse(new[] { "--config", yaml, "--max_steps", "9", "--gradient-accumulation-steps=3", "--bf16" });
+        var config = ConfigBinder.Bind(new SftConfig(), args);
+        Assert.That(config.LearningRate, Is.EqualTo(1e-4));
+        Assert.That(config.MaxSteps, Is.EqualTo(9));
+        Assert.That(config.GradientAccumulationSteps, Is.EqualTo(3));
+        Assert.That(config.LossType, Is.EqualTo("nll"));
+        Assert.That(config.Bf16, Is.True);
+        Assert.That(args.Values, Is.Empty);
+    }
+
+    [Test]
+    public void ListsAcceptYamlListsCommaValuesAndSingleValues()
+    {
+        var yaml = Yaml("loss_type:\n  - sigmoid\n  - sft\n");
+        Assert.That(CliArguments.Parse(new[] { "--config", yaml }).Values["loss_type"], Is.EqualTo(new[] { "sigmoid", "sft" }));
+        Assert.That(CliArguments.Parse(new[] { "--loss_type", "sigmoid,sft" }).Values["loss_type"], Is.EqualTo(new[] { "sigmoid", "sft" }));
+        Assert.That(CliArguments.Parse(new[] { "--loss_type", "sigmoid" }).Values["loss_type"], Is.EqualTo(new[] { "sigmoid" }));
+    }
+
+    [Test]
+    public void UnknownKeyFromYamlIsAnErrorNamingTheKey()
+    {
+        var yaml = Yaml("learning_rate: 1.0e-4\nlerning_rate_typo: 3\n");
+        var (code, _, error) = CliRunner.Run("sft", "--config", yaml);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("lerning_rate_typo"));
+    }
+
+    [Test]
+    public void BadValueAndMissingFileGiveOneLineReasonsAndExitCodes()
+    {
+        var (code, _, error) = CliRunner.Run("sft", "--max_steps", "many");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("--max_steps").And.Contain("many"));
+        (code, _, error) = CliRunner.Run("sft", "--model_name_or_path", "/nonexistent/model", "--dataset_name", "/nonexistent/data.jsonl");
+        Assert.That(code, Is.EqualTo(4));
+        Assert.That(error, Does.Contain("/nonexistent"));
+    }
+
+    [Test]
+    public void BadRowNamesFileRowAndField()
+    {
+        var data = Path.Combine(Path.GetTempPath(), $"trl-{Guid.NewGuid():N}.jsonl");
+        File.WriteAllText(data, "{\"prompt\": \"the cat\", \"completion\": \" sat\"}\n{\"prompt\": \"the dog\", \"completion\": 5}\n");
+        var (code, _, error) = CliRunner.Run("sft", "--model_name_or_path", Testing.Fixtures.Trl("models", "qwen2_tiny"),
+            "--tokenizer_name_or_path", Testing.Fixtures.Trl("tokenizer"), "--dataset_name", data, "--max_steps", "1");
+        Assert.That(code, Is.EqualTo(3));
+        Assert.That(error, Does.Contain(data).And.Contain("row 2").And.Contain("'completion'"));
+    }
+
+    [Test]
+    public void HelpListsEveryFieldWithItsDefault()
+    {
+        var (code, output, _) = CliRunner.Run("sft", "--help");
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(output, Does.Contain("--learning_rate").And.Contain("2E-05").And.Contain("--loss_type").And.Contain("chunked_nll").And.Contain("--max_length"));
+    }
+}

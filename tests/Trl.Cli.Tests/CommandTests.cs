@@ -1,0 +1,58 @@
+using System.Text.Json.Nodes;
+using Trl.Testing;
+
+namespace Trl.Cli.Tests;
+
+/// <summary>End-to-end runs of the tool: generate against transformers, sft on the embedded default, and a TRL
+/// YAML config reproducing the recorded TRL losses.</summary>
+public class CommandTests
+{
+    [Test]
+    public void GenerateGreedyEqualsTransformers()
+    {
+        var golden = Fixtures.Json(Fixtures.Trl("model_parity", "qwen2_tiny", "generate.json"));
+        var single = golden["single"]![0]!;
+        var prompt = string.Join(",", single["prompt"]!.AsArray().Select(x => x!.GetValue<long>()));
+        var (code, output, error) = CliRunner.Run("generate", "--model_name_or_path", Fixtures.Trl("models", "qwen2_tiny"),
+            "--input_ids", prompt, "--do_sample", "false", "--max_new_tokens", "12", "--json");
+        Assert.That(code, Is.EqualTo(0), error);
+        var seq = JsonNode.Parse(output)!["sequences"]![0]!;
+        Assert.That(seq["completion_ids"]!.AsArray().Select(x => x!.GetValue<long>()),
+            Is.EqualTo(single["new_tokens"]!.AsArray().Select(x => x!.GetValue<long>())));
+    }
+
+    [Test]
+    public void SftOnTheEmbeddedDefaultLowersTheLossAndWritesTrlMetrics()
+    {
+        var outDir = CliRunner.TempDir();
+        var (code, output, error) = CliRunner.Run("sft", "--output_dir", outDir, "--max_steps", "40", "--logging_steps", "10");
+        Assert.That(code, Is.EqualTo(0), error);
+        var lines = File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.That(lines, Has.Count.EqualTo(4));
+        foreach (var key in new[] { "loss", "grad_norm", "learning_rate", "entropy", "mean_token_accuracy", "num_tokens", "epoch", "step" })
+            Assert.That(lines[0]![key], Is.Not.Null, key);
+        Assert.That(lines[^1]!["loss"]!.GetValue<double>(), Is.LessThan(lines[0]!["loss"]!.GetValue<double>() * 0.8));
+        Assert.That(File.Exists(Path.Combine(outDir, "model.safetensors")), Is.True);
+        Assert.That(File.Exists(Path.Combine(outDir, "trainer_state.json")), Is.True);
+        Assert.That(output, Does.Contain("held-out reversal exact match"));
+    }
+
+    [Test]
+    public void YamlConfigReproducesTheRecordedTrlLosses()
+    {
+        var golden = Fixtures.Json(Fixtures.Trl("trainers", "sft_nll", "result.json"))["log_history"]!.AsArray();
+        var outDir = CliRunner.TempDir();
+        var cwd = Environment.CurrentDirectory;
+        try
+        {
+            Environment.CurrentDirectory = Fixtures.Root;
+            var (code, _, error) = CliRunner.Run("sft", "--config", "cli/sft_nll.yaml", "--output_dir", outDir);
+            Assert.That(code, Is.EqualTo(0), error);
+        }
+        finally { Environment.CurrentDirectory = cwd; }
+        var ours = File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+        for (int step = 0; step < 2; step++)
+            foreach (var key in new[] { "loss", "grad_norm", "entropy", "mean_token_accuracy", "num_tokens", "learning_rate" })
+                TensorAssert.CloseRel(ours[step]![key]!.GetValue<double>(), JsonTensors.Number(golden[step]![key]!), step == 0 ? 1e-5 : 1e-4, $"step {step + 1} {key}", atol: 1e-6);
+    }
+}
