@@ -171,10 +171,7 @@ public abstract class Trainer<TExample> : IDisposable
         Directory.CreateDirectory(tmp);
         try
         {
-            Model.SavePretrained(tmp);
-            if (_optimizer is not null) Safetensors.Save(Path.Combine(tmp, "optimizer.safetensors"), _optimizer.StateTensors(),
-                new Dictionary<string, string> { ["step"] = _optimizer.StepCount.ToString(CultureInfo.InvariantCulture) });
-            WriteTrainerState(tmp);
+            WriteCheckpointFiles(tmp);
             if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
             Directory.Move(tmp, final);
         }
@@ -186,6 +183,15 @@ public abstract class Trainer<TExample> : IDisposable
         PruneCheckpoints();
         foreach (var c in Callbacks) c.OnSave(State, final);
         return final;
+    }
+
+    /// <summary>Writes a checkpoint's files (model, optimizer state, trainer_state.json) into a folder.</summary>
+    protected virtual void WriteCheckpointFiles(string directory)
+    {
+        Model.SavePretrained(directory);
+        if (_optimizer is not null) Safetensors.Save(Path.Combine(directory, "optimizer.safetensors"), _optimizer.StateTensors(),
+            new Dictionary<string, string> { ["step"] = _optimizer.StepCount.ToString(CultureInfo.InvariantCulture) });
+        WriteTrainerState(directory);
     }
 
     void PruneCheckpoints()
