@@ -58,7 +58,7 @@ public sealed class SftTrainer : Trainer<TokenizedExample>
         long n = validIndex.shape[0];
         if (_config.LossType == "chunked_nll")
         {
-            lossSum = zeros(1, dtype: ScalarType.Float32).squeeze();
+            lossSum = zeros(1, dtype: ScalarType.Float32, device: hidden.device).squeeze();
             const int chunk = 256;
             for (long s = 0; s < n; s += chunk)
             {

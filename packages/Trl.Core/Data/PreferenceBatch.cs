@@ -1,0 +1,25 @@
+using static TorchSharp.torch;
+
+namespace Trl.Data;
+
+/// <summary>A collated preference batch of 2B rows: all prompt+chosen rows, then all prompt+rejected rows,
+/// right-padded. The completion mask is 1 on completion tokens.</summary>
+public sealed class PreferenceBatch(Tensor inputIds, Tensor attentionMask, Tensor completionMask) : IDisposable
+{
+    /// <summary>[2B, T] ids.</summary>
+    public Tensor InputIds { get; } = inputIds;
+    /// <summary>[2B, T] 1 on real tokens.</summary>
+    public Tensor AttentionMask { get; } = attentionMask;
+    /// <summary>[2B, T] 1 on completion tokens.</summary>
+    public Tensor CompletionMask { get; } = completionMask;
+    /// <summary>Pairs in the batch (B).</summary>
+    public long Pairs => InputIds.shape[0] / 2;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        InputIds.Dispose();
+        AttentionMask.Dispose();
+        CompletionMask.Dispose();
+    }
+}

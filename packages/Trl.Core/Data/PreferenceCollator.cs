@@ -1,0 +1,35 @@
+using Trl.Kernels;
+
+namespace Trl.Data;
+
+/// <summary>TRL's DataCollatorForPreference: prompt+chosen and prompt+rejected sequences, each truncated to
+/// max_length (keep_start or keep_end), stacked as [all chosen; all rejected] and right-padded.</summary>
+public sealed class PreferenceCollator(long padTokenId, int? maxLength = null, bool keepEnd = false, int? padToMultipleOf = null)
+{
+    /// <summary>Collates the pairs.</summary>
+    public PreferenceBatch Collate(IReadOnlyList<PreferenceExample> pairs)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        var ids = new List<IReadOnlyList<long>>();
+        var masks = new List<IReadOnlyList<long>>();
+        foreach (var side in new[] { true, false })
+            foreach (var p in pairs)
+            {
+                var completion = side ? p.ChosenIds : p.RejectedIds;
+                IReadOnlyList<long> seq = p.PromptIds.Concat(completion).ToArray();
+                IReadOnlyList<long> mask = Enumerable.Repeat(0L, p.PromptIds.Count).Concat(Enumerable.Repeat(1L, completion.Count)).ToArray();
+                if (maxLength is int max)
+                {
+                    seq = keepEnd ? Sequences.TruncateKeepEnd(seq, max) : Sequences.TruncateKeepStart(seq, max);
+                    mask = keepEnd ? Sequences.TruncateKeepEnd(mask, max) : Sequences.TruncateKeepStart(mask, max);
+                }
+                ids.Add(seq);
+                masks.Add(mask);
+            }
+        var attention = ids.Select(s => (IReadOnlyList<long>)Enumerable.Repeat(1L, s.Count).ToArray()).ToList();
+        return new PreferenceBatch(
+            SequencePadding.PadIds(ids, padTokenId, PaddingSide.Right, padToMultipleOf),
+            SequencePadding.PadIds(attention, 0, PaddingSide.Right, padToMultipleOf),
+            SequencePadding.PadIds(masks, 0, PaddingSide.Right, padToMultipleOf));
+    }
+}

@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Logging;
+using Trl.Data;
+using Trl.Kernels;
+using Trl.Modeling;
+using Trl.Training;
+using static TorchSharp.torch;
+
+namespace Trl.Dpo;
+
+/// <summary>Direct Preference Optimization (TRL's DPOTrainer): chosen and rejected sequences in one forward pass,
+/// sequence log-probs against a frozen reference model, one or several weighted DPO losses, and TRL's metrics
+/// (rewards/*, logps/*, logits/*, entropy, mean_token_accuracy, num_tokens).</summary>
+public sealed class DpoTrainer : Trainer<PreferenceExample>
+{
+    readonly CausalLM _policy;
+    readonly CausalLM _reference;
+    readonly DpoConfig _config;
+    readonly PreferenceCollator _collator;
+
+    /// <summary>Creates a trainer. <paramref name="referenceModel"/> is a separately loaded copy of the initial
+    /// weights; it is frozen and never updated.</summary>
+    public DpoTrainer(CausalLM model, CausalLM referenceModel, DpoConfig config, IReadOnlyList<PreferenceExample> trainDataset,
+        long padTokenId, ILogger? logger = null) : base(model, config, trainDataset, logger)
+    {
+        _policy = model;
+        _reference = referenceModel ?? throw new ArgumentNullException(nameof(referenceModel));
+        _config = config;
+        _collator = new PreferenceCollator(padTokenId, config.MaxLength, config.TruncationMode == "keep_end", config.PadToMultipleOf);
+        _reference.eval();
+        foreach (var (_, p) in _reference.NamedParameters()) p.requires_grad = false;
+    }
+
+    /// <summary>The collator that turns pairs into [chosen; rejected] batches.</summary>
+    public PreferenceCollator Collator => _collator;
+
+    /// <inheritdoc />
+    protected override long CountTokens(IReadOnlyList<PreferenceExample> microBatch)
+    {
+        using var batch = _collator.Collate(microBatch);
+        using var sum = batch.AttentionMask.sum();
+        return sum.item<long>();
+    }
+
+    /// <inheritdoc />
+    protected override LossOutput ComputeLoss(IReadOnlyList<PreferenceExample> microBatch, StepContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        using var batch = _collator.Collate(microBatch);
+        long pairs = batch.Pairs;
+        var logits = _policy.Forward(batch.InputIds, batch.AttentionMask);
+        var (shiftLogits, labels) = Sequences.ShiftForNextToken(logits, batch.InputIds);
+        var mask = batch.CompletionMask.narrow(1, 1, labels.shape[1]).to_type(ScalarType.Float32);
+        var tokenLogps = LogProbs.SelectiveLogSoftmax(shiftLogits, labels) * mask;
+        var weights = LengthWeights(mask, pairs);
+        var logps = (tokenLogps * weights).sum(1);
+        Tensor refLogps;
+        using (no_grad())
+        {
+            var refLogits = _reference.Forward(batch.InputIds, batch.AttentionMask);
+            refLogps = (LogProbs.SelectiveLogSoftmax(refLogits.narrow(1, 0, labels.shape[1]), labels) * mask * weights).sum(1);
+        }
+        var lengths = mask.sum(1);
+        var chosenMask = mask.narrow(0, 0, pairs);
+        var sft = -(tokenLogps.narrow(0, 0, pairs).sum()) / chosenMask.sum().clamp_min(1);
+        var inputs = new DpoLoss.Inputs(logps.narrow(0, 0, pairs), logps.narrow(0, pairs, pairs),
+            refLogps.narrow(0, 0, pairs), refLogps.narrow(0, pairs, pairs), lengths.narrow(0, 0, pairs), lengths.narrow(0, pairs, pairs), sft);
+
+        var pairWeight = _config.UseWeighting ? WpoWeights(shiftLogits, tokenLogps, mask, pairs) : null;
+        Tensor? loss = null;
+        for (int k = 0; k < _config.LossType.Count; k++)
+        {
+            var perPair = DpoLoss.PerPair(_config.LossType[k], inputs, _config);
+            if (pairWeight is not null) perPair = perPair * pairWeight;
+            var term = perPair.mean() * (_config.LossWeights?[k] ?? 1.0);
+            loss = loss is null ? term : loss + term;
+        }
+        return new LossOutput(loss! / context.GradientAccumulationSteps, Metrics(inputs, shiftLogits.detach(), labels, mask, pairs));
+    }
+
+    /// <summary>LD-DPO: completion tokens past the shorter completion of the pair count with weight ld_alpha.</summary>
+    Tensor LengthWeights(Tensor mask, long pairs)
+    {
+        if (_config.LdAlpha is not double alpha) return ones_like(mask);
+        var position = mask.cumsum(1);                                   // 1-based index within the completion
+        var lengths = mask.sum(1);
+        var shorter = minimum(lengths.narrow(0, 0, pairs), lengths.narrow(0, pairs, pairs)).repeat(2).unsqueeze(1);
+        return where(position.le(shorter), ones_like(mask), full_like(mask, alpha));
+    }
+
+    /// <summary>WPO: w = exp(mean over completion of [log p(y) − log Σ_v p_v²]) per sequence, without gradient;
+    /// a pair's weight is w_chosen · w_rejected.</summary>
+    static Tensor WpoWeights(Tensor shiftLogits, Tensor tokenLogps, Tensor mask, long pairs)
+    {
+        using var noGrad = no_grad();
+        var z = shiftLogits.detach().to_type(ScalarType.Float32);
+        var logSumSq = (2 * z).logsumexp(-1) - 2 * z.logsumexp(-1);
+        var w = (((tokenLogps.detach() - logSumSq) * mask).sum(1) / mask.sum(1).clamp_min(1)).exp();
+        return w.narrow(0, 0, pairs) * w.narrow(0, pairs, pairs);
+    }
+
+    Dictionary<string, double> Metrics(DpoLoss.Inputs x, Tensor shiftLogits, Tensor labels, Tensor mask, long pairs)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        double Item(Tensor t) => t.to_type(ScalarType.Float64).item<double>();
+        var rc = _config.Beta * (x.ChosenLogps - x.RefChosenLogps).detach();
+        var rr = _config.Beta * (x.RejectedLogps - x.RefRejectedLogps).detach();
+        var entropy = LogProbs.EntropyFromLogits(shiftLogits);
+        var meanLogit = shiftLogits.mean(new long[] { -1 });
+        var chosenMask = mask.narrow(0, 0, pairs);
+        var rejectedMask = mask.narrow(0, pairs, pairs);
+        var correct = shiftLogits.narrow(0, 0, pairs).argmax(-1).eq(labels.narrow(0, 0, pairs)).to_type(ScalarType.Float32);
+        return new Dictionary<string, double>
+        {
+            ["entropy"] = Item((entropy * mask).sum() / mask.sum()),
+            ["logits/chosen"] = Item((meanLogit.narrow(0, 0, pairs) * chosenMask).sum() / chosenMask.sum()),
+            ["logits/rejected"] = Item((meanLogit.narrow(0, pairs, pairs) * rejectedMask).sum() / rejectedMask.sum()),
+            ["mean_token_accuracy"] = Item((correct * chosenMask).sum() / chosenMask.sum()),
+            ["rewards/chosen"] = Item(rc.mean()),
+            ["rewards/rejected"] = Item(rr.mean()),
+            ["rewards/accuracies"] = Item(rc.gt(rr).to_type(ScalarType.Float32).mean()),
+            ["rewards/margins"] = Item((rc - rr).mean()),
+            ["logps/chosen"] = Item(x.ChosenLogps.detach().mean()),
+            ["logps/rejected"] = Item(x.RejectedLogps.detach().mean()),
+        };
+    }
+}
