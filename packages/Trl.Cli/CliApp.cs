@@ -11,11 +11,13 @@ internal static class CliApp
 
         commands:
           sft         supervised fine-tuning (Trl.Sft)
+          dpo         direct preference optimization (Trl.Dpo)
+          reward      reward modelling (Trl.Reward)
           generate    generate from a checkpoint
           env         versions, device and native backend status
 
         trl <command> --help lists every field with its default.
-        With no --model_name_or_path / --dataset_name, `trl sft` trains the embedded tiny model on a string-reversal task.
+        With no --model_name_or_path / --dataset_name, each trainer runs on the embedded tiny model and string-reversal data.
         """;
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
@@ -31,9 +33,11 @@ internal static class CliApp
             return args[0] switch
             {
                 "sft" => SftCommand.Run(rest, output),
+                "dpo" => DpoCommand.Run(rest, output),
+                "reward" => RewardCommand.Run(rest, output),
                 "generate" => GenerateCommand.Run(rest, output),
                 "env" => EnvCommand.Run(output),
-                _ => throw new CliException($"unknown command '{args[0]}' (commands: sft, generate, env)."),
+                _ => throw new CliException($"unknown command '{args[0]}' (commands: sft, dpo, reward, generate, env)."),
             };
         }
         catch (CliException e) { return Fail(error, e.Message, ExitCodes.BadConfig); }

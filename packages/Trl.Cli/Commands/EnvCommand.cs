@@ -13,6 +13,8 @@ internal static class EnvCommand
         output.WriteLine($"trl (Trl.Cli)        {Version(typeof(EnvCommand).Assembly)}");
         output.WriteLine($"Trl.Core             {Version(typeof(Trl.Modeling.CausalLM).Assembly)}");
         output.WriteLine($"Trl.Sft              {Version(typeof(Trl.Sft.SftTrainer).Assembly)}");
+        output.WriteLine($"Trl.Dpo              {Version(typeof(Trl.Dpo.DpoTrainer).Assembly)}");
+        output.WriteLine($"Trl.Reward           {Version(typeof(Trl.Reward.RewardTrainer).Assembly)}");
         output.WriteLine($".NET                 {RuntimeInformation.FrameworkDescription} on {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture})");
         output.WriteLine($"TorchSharp           {Version(typeof(TorchSharp.torch).Assembly)} (libtorch {__version__})");
         try

@@ -11,15 +11,6 @@ namespace Trl.Cli.Commands;
 /// the embedded tiny model on the embedded string-reversal task.</summary>
 internal static class SftCommand
 {
-    static readonly (string Key, string Default, string Help)[] Extra =
-    {
-        ("config", "None", "YAML file with any of these fields; flags override it"),
-        ("model_name_or_path", "embedded tiny model", "local Hugging Face model folder (config.json + safetensors + tokenizer)"),
-        ("tokenizer_name_or_path", "model_name_or_path", "folder with tokenizer.json / tokenizer_config.json"),
-        ("dataset_name", "embedded reversal task", "local dataset: folder in HF layout or one .jsonl/.json file"),
-        ("dataset_train_split", "train", "split to train on"),
-    };
-
     /// <summary>Defaults of the embedded run: a from-scratch tiny model needs a higher rate than TRL's 2e-5.</summary>
     static SftConfig EmbeddedDefaults() => new()
     {
@@ -29,45 +20,23 @@ internal static class SftCommand
 
     public static int Run(CliArguments args, TextWriter output)
     {
-        if (args.Has("help"))
-        {
-            output.WriteLine("usage: trl sft [--config sft.yaml] [--field value ...]\n\nFields (TRL's SFTConfig names):");
-            output.Write(ConfigBinder.Help(new SftConfig(), Extra));
-            return ExitCodes.Success;
-        }
-        string? modelPath = args.Take("model_name_or_path");
-        string? tokenizerPath = args.Take("tokenizer_name_or_path") ?? modelPath;
-        string? datasetPath = args.Take("dataset_name");
-        string split = args.Take("dataset_train_split") ?? "train";
-        bool embedded = modelPath is null && datasetPath is null;
-        if (!embedded && (modelPath is null || datasetPath is null))
-            throw new CliException("give both --model_name_or_path and --dataset_name, or neither to use the embedded default.");
-        var config = ConfigBinder.Bind(embedded ? EmbeddedDefaults() : new SftConfig(), args);
-        ConfigBinder.RejectUnknown(args, "sft");
-        config.Validate();
-
-        string? embeddedDir = embedded ? EmbeddedDefault.Extract() : null;
-        tokenizerPath ??= embeddedDir!;
-        datasetPath ??= Path.Combine(embeddedDir!, "train.jsonl");
-        var tokenizer = TokenizerLoader.FromPretrained(tokenizerPath);
-        using var model = embedded
-            ? CausalLM.FromConfig(ModelConfig.Load(Path.Combine(embeddedDir!, "config.json")), config.Seed)
-            : CausalLM.FromPretrained(modelPath!);
-        if (tokenizer.VocabSize > model.Config.VocabSize)
-            throw new InvalidDataException($"{tokenizerPath}: the tokenizer has {tokenizer.VocabSize} ids but the model's vocab_size is {model.Config.VocabSize}.");
-
+        if (TrainingRun.Help(args, "sft", new SftConfig(), output)) return ExitCodes.Success;
+        var (run, config) = TrainingRun.Resolve(args, "sft", new SftConfig(), EmbeddedDefaults(), "train.jsonl");
+        var tokenizer = run.LoadTokenizer();
+        using var model = run.Embedded ? CausalLM.FromConfig(run.EmbeddedModelConfig(), config.Seed) : CausalLM.FromPretrained(run.ModelPath!);
+        TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         var preparer = new SftDatasetPreparer(tokenizer, config);
-        var examples = DatasetLoader.Read(datasetPath, split).Select(preparer.Prepare).ToList();
-        output.WriteLine($"trl sft: {examples.Count} examples from {datasetPath}; model {(embedded ? "embedded tiny qwen2 (random init)" : modelPath)}; output {config.OutputDir}");
+        var examples = run.ReadRows().Select(preparer.Prepare).ToList();
+        output.WriteLine($"trl sft: {examples.Count} examples from {run.DatasetPath}; model {(run.Embedded ? "embedded tiny qwen2 (random init)" : run.ModelPath)}; output {config.OutputDir}");
 
+        string? embeddedDir = run.EmbeddedDir;
+        bool embedded = run.Embedded;
         double? before = embedded ? ReversalAccuracy(model, tokenizer, embeddedDir!) : null;
         long pad = tokenizer.Special.PadTokenId ?? tokenizer.Special.EosTokenId ?? 0;
         using var trainer = new SftTrainer(model, config, examples, pad);
         trainer.Callbacks.Add(new ConsoleReporter(output));
         var state = trainer.Train();
-        model.SavePretrained(config.OutputDir);
-        CopyTokenizerFiles(tokenizerPath, config.OutputDir);
-        ConsoleReporter.Summary(output, state);
+        run.Finish(model, config, state, output);
         if (embedded)
         {
             double after = ReversalAccuracy(model, tokenizer, embeddedDir!);
@@ -75,13 +44,6 @@ internal static class SftCommand
         }
         output.WriteLine($"saved model to {Path.GetFullPath(config.OutputDir)}");
         return ExitCodes.Success;
-    }
-
-    static void CopyTokenizerFiles(string from, string to)
-    {
-        foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "generation_config.json" })
-            if (File.Exists(Path.Combine(from, f)) && !File.Exists(Path.Combine(to, f)))
-                File.Copy(Path.Combine(from, f), Path.Combine(to, f));
     }
 
     /// <summary>Greedy exact-match accuracy on the embedded held-out reversal prompts: the task is verifiable.</summary>

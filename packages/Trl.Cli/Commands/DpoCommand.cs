@@ -1,0 +1,36 @@
+using Trl.Cli.Arguments;
+using Trl.Data;
+using Trl.Dpo;
+using Trl.Modeling;
+
+namespace Trl.Cli.Commands;
+
+/// <summary><c>trl dpo</c>: preference optimisation against a frozen copy of the starting model. The embedded
+/// default learns to prefer correct reversals over wrong ones.</summary>
+internal static class DpoCommand
+{
+    static DpoConfig EmbeddedDefaults() => new()
+    {
+        OutputDir = "trl-dpo-output", LearningRate = 1e-3, MaxSteps = 150, PerDeviceTrainBatchSize = 16,
+        LoggingSteps = 25, SaveSteps = 0, Seed = 42, MaxLength = 64,
+    };
+
+    public static int Run(CliArguments args, TextWriter output)
+    {
+        if (TrainingRun.Help(args, "dpo", new DpoConfig(), output)) return ExitCodes.Success;
+        var (run, config) = TrainingRun.Resolve(args, "dpo", new DpoConfig(), EmbeddedDefaults(), "preference.jsonl");
+        var tokenizer = run.LoadTokenizer();
+        // The reference is a separately built copy of the same starting weights.
+        using var model = run.Embedded ? CausalLM.FromConfig(run.EmbeddedModelConfig(), config.Seed) : CausalLM.FromPretrained(run.ModelPath!);
+        using var reference = run.Embedded ? CausalLM.FromConfig(run.EmbeddedModelConfig(), config.Seed) : CausalLM.FromPretrained(run.ModelPath!);
+        TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
+        var eos = tokenizer.Special.EosToken;
+        var pairs = run.ReadRows().Select(r => PreferenceRows.Tokenize(r, tokenizer, eos)).ToList();
+        output.WriteLine($"trl dpo: {pairs.Count} pairs from {run.DatasetPath}; loss {string.Join("+", config.LossType)}, beta {config.Beta}; output {config.OutputDir}");
+        using var trainer = new DpoTrainer(model, reference, config, pairs, tokenizer.Special.PadTokenId ?? tokenizer.Special.EosTokenId ?? 0);
+        trainer.Callbacks.Add(new ConsoleReporter(output));
+        var state = trainer.Train();
+        run.Finish(model, config, state, output);
+        return ExitCodes.Success;
+    }
+}

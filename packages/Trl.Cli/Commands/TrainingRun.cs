@@ -1,0 +1,85 @@
+using Trl.Cli.Arguments;
+using Trl.Data;
+using Trl.Modeling;
+using Trl.Tokenization;
+using Trl.Training;
+
+namespace Trl.Cli.Commands;
+
+/// <summary>What every training subcommand shares: the TRL argument names for model, tokenizer and dataset, the
+/// embedded default when none is given, --help, and the report at the end.</summary>
+internal sealed class TrainingRun
+{
+    public static readonly (string Key, string Default, string Help)[] CommonFields =
+    {
+        ("config", "None", "YAML file with any of these fields; flags override it"),
+        ("model_name_or_path", "embedded tiny model", "local Hugging Face model folder (config.json + safetensors + tokenizer)"),
+        ("tokenizer_name_or_path", "model_name_or_path", "folder with tokenizer.json / tokenizer_config.json"),
+        ("dataset_name", "embedded reversal task", "local dataset: folder in HF layout or one .jsonl/.json file"),
+        ("dataset_train_split", "train", "split to train on"),
+    };
+
+    TrainingRun(string? modelPath, string tokenizerPath, string datasetPath, string split, string? embeddedDir)
+    {
+        ModelPath = modelPath;
+        TokenizerPath = tokenizerPath;
+        DatasetPath = datasetPath;
+        Split = split;
+        EmbeddedDir = embeddedDir;
+    }
+
+    public string? ModelPath { get; }
+    public string TokenizerPath { get; }
+    public string DatasetPath { get; }
+    public string Split { get; }
+    public string? EmbeddedDir { get; }
+    public bool Embedded => EmbeddedDir is not null;
+
+    /// <summary>Takes the common fields, binds the rest to the trainer's config, and rejects unknown keys.</summary>
+    public static (TrainingRun Run, TConfig Config) Resolve<TConfig>(CliArguments args, string command, TConfig defaults, TConfig embeddedDefaults, string embeddedDataset)
+        where TConfig : TrainingOptions
+    {
+        string? modelPath = args.Take("model_name_or_path");
+        string? tokenizerPath = args.Take("tokenizer_name_or_path") ?? modelPath;
+        string? datasetPath = args.Take("dataset_name");
+        string split = args.Take("dataset_train_split") ?? "train";
+        bool embedded = modelPath is null && datasetPath is null;
+        if (!embedded && (modelPath is null || datasetPath is null))
+            throw new CliException("give both --model_name_or_path and --dataset_name, or neither to use the embedded default.");
+        var config = ConfigBinder.Bind(embedded ? embeddedDefaults : defaults, args);
+        ConfigBinder.RejectUnknown(args, command);
+        config.Validate();
+        string? dir = embedded ? EmbeddedDefault.Extract() : null;
+        return (new TrainingRun(modelPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), split, dir), config);
+    }
+
+    public static bool Help<TConfig>(CliArguments args, string command, TConfig defaults, TextWriter output) where TConfig : class
+    {
+        if (!args.Has("help")) return false;
+        output.WriteLine($"usage: trl {command} [--config {command}.yaml] [--field value ...]\n\nFields (TRL's names):");
+        output.Write(ConfigBinder.Help(defaults, CommonFields));
+        return true;
+    }
+
+    public ITextTokenizer LoadTokenizer() => TokenizerLoader.FromPretrained(TokenizerPath);
+
+    public IEnumerable<DatasetRow> ReadRows() => DatasetLoader.Read(DatasetPath, Split);
+
+    public ModelConfig EmbeddedModelConfig() => ModelConfig.Load(Path.Combine(EmbeddedDir!, "config.json"));
+
+    public static void CheckVocabulary(ITextTokenizer tokenizer, PretrainedModel model, string tokenizerPath)
+    {
+        if (tokenizer.VocabSize > model.Config.VocabSize)
+            throw new InvalidDataException($"{tokenizerPath}: the tokenizer has {tokenizer.VocabSize} ids but the model's vocab_size is {model.Config.VocabSize}.");
+    }
+
+    /// <summary>Saves the model and tokenizer files to output_dir and prints the summary table.</summary>
+    public void Finish(PretrainedModel model, TrainingOptions config, TrainerState state, TextWriter output)
+    {
+        model.SavePretrained(config.OutputDir);
+        foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "generation_config.json" })
+            if (File.Exists(Path.Combine(TokenizerPath, f)) && !File.Exists(Path.Combine(config.OutputDir, f)))
+                File.Copy(Path.Combine(TokenizerPath, f), Path.Combine(config.OutputDir, f));
+        ConsoleReporter.Summary(output, state);
+    }
+}
