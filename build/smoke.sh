@@ -34,4 +34,9 @@ run_consumer() {
 }
 
 run_consumer StableConsumer stable-only
+
+# The tool installs from the local feed and runs.
+echo "== dotnet tool install Trl.Cli"
+dotnet tool install Trl.Cli --version 1.0.0 --tool-path "$work/tools" --configfile "$work/NuGet.config" >/dev/null
+"$work/tools/trl" env
 echo "smoke OK"

@@ -1,20 +1,43 @@
-using Trl.Kernels;
+using System.Text.Json.Nodes;
+using Trl.Data;
+using Trl.Dpo;
 using Trl.Modeling;
-using static TorchSharp.torch;
+using Trl.Sft;
+using Trl.Tokenization;
 
-// Real code from the packed packages: a log-prob kernel with a backward pass, and a safetensors round trip.
-using var scope = NewDisposeScope();
-var logits = randn(2, 5, 32, generator: new Generator(0)).requires_grad_(true);
-var ids = randint(0, 32, new long[] { 2, 5 }, generator: new Generator(1));
-var logps = LogProbs.SelectiveLogSoftmax(logits, ids);
-var naive = logits.log_softmax(-1).gather(-1, ids.unsqueeze(-1)).squeeze(-1);
-var diff = (logps - naive).abs().max().item<float>();
-logps.sum().backward();
-if (diff > 1e-5 || logits.grad is null) throw new InvalidOperationException($"kernel mismatch {diff}");
+// Real code from the packed stable packages: a tiny model trained a few SFT steps, then a few DPO steps.
+var words = new[] { "<pad>", "<eos>", "<unk>", "reverse", ":", "a", "b", "c", "d" };
+var tokenizer = new WordLevelTokenizer(words.Select((w, i) => (w, (long)i)).ToDictionary(x => x.w, x => x.Item2),
+    new[] { ("<pad>", 0L, true), ("<eos>", 1L, true), ("<unk>", 2L, true) }, "<unk>", lowercase: true,
+    new SpecialTokens { PadToken = "<pad>", PadTokenId = 0, EosToken = "<eos>", EosTokenId = 1 });
+var config = ModelConfig.FromJson(JsonNode.Parse("""
+    {"model_type":"qwen2","vocab_size":9,"hidden_size":32,"intermediate_size":64,"num_hidden_layers":1,
+     "num_attention_heads":2,"num_key_value_heads":1,"tie_word_embeddings":true,"pad_token_id":0,"eos_token_id":1}
+    """)!.AsObject());
+var outDir = Path.Combine(Path.GetTempPath(), $"smoke-{Guid.NewGuid():N}");
+using var model = CausalLM.FromConfig(config, seed: 0);
 
-var path = Path.Combine(Path.GetTempPath(), $"smoke-{Guid.NewGuid():N}.safetensors");
-Safetensors.Save(path, new Dictionary<string, Tensor> { ["w"] = logits.detach() });
-var back = Safetensors.Load(path)["w"];
-File.Delete(path);
-if (!back.equal(logits.detach()).all().item<bool>()) throw new InvalidOperationException("round trip changed values");
-Console.WriteLine($"stable consumer OK: selective log-softmax max diff {diff:G3}, safetensors round trip exact");
+var sftConfig = new SftConfig { OutputDir = outDir, LearningRate = 1e-2, MaxSteps = 20, PerDeviceTrainBatchSize = 4, LoggingSteps = 20 };
+var rows = new[] { "a b c", "b c d", "c a b", "d d a" }.Select((s, i) => new DatasetRow(
+    new JsonObject { ["prompt"] = $"reverse : {s} :", ["completion"] = " " + string.Join(" ", s.Split(' ').Reverse()) }, "memory", i + 1)).ToList();
+var preparer = new SftDatasetPreparer(tokenizer, sftConfig);
+using (var sft = new SftTrainer(model, sftConfig, rows.Select(preparer.Prepare).ToList(), padTokenId: 0))
+{
+    var state = sft.Train();
+    Console.WriteLine($"SFT: loss {state.LogHistory[^1]["loss"]:F3} after {state.GlobalStep} steps");
+}
+model.SavePretrained(outDir);
+
+using var reference = CausalLM.FromPretrained(outDir);
+var pairs = rows.Select(r => PreferenceRows.Tokenize(new DatasetRow(new JsonObject
+{
+    ["prompt"] = r.GetString("prompt"), ["chosen"] = r.GetString("completion"), ["rejected"] = " a a a",
+}, "memory", r.RowNumber), tokenizer, "<eos>")).ToList();
+var dpoConfig = new DpoConfig { OutputDir = outDir, LearningRate = 1e-3, MaxSteps = 5, PerDeviceTrainBatchSize = 4, LoggingSteps = 5 };
+using (var dpo = new DpoTrainer(model, reference, dpoConfig, pairs, padTokenId: 0))
+{
+    var state = dpo.Train();
+    Console.WriteLine($"DPO: loss {state.LogHistory[^1]["loss"]:F3}, rewards/accuracies {state.LogHistory[^1]["rewards/accuracies"]:F2}");
+}
+Directory.Delete(outDir, recursive: true);
+Console.WriteLine("stable consumer OK");
