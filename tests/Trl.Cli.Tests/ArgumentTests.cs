@@ -65,6 +65,12 @@ public class ArgumentTests
             "--tokenizer_name_or_path", Testing.Fixtures.Trl("tokenizer"), "--dataset_name", data, "--max_steps", "1");
         Assert.That(code, Is.EqualTo(3));
         Assert.That(error, Does.Contain(data).And.Contain("row 2").And.Contain("'completion'"));
+        string output;
+        (code, output, error) = CliRunner.Run("sft", "--model_name_or_path", Testing.Fixtures.Trl("models", "qwen2_tiny"),
+            "--tokenizer_name_or_path", Testing.Fixtures.Trl("tokenizer"), "--dataset_name", data, "--max_steps", "1",
+            "--bad_rows", "skip", "--output_dir", CliRunner.TempDir());
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain("1 examples").And.Contain("1 bad rows skipped"));
     }
 
     [Test]

@@ -25,8 +25,8 @@ internal static class DpoCommand
         using var reference = run.Embedded ? CausalLM.FromConfig(run.EmbeddedModelConfig(), config.Seed) : CausalLM.FromPretrained(run.ModelPath!);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         var eos = tokenizer.Special.EosToken;
-        var pairs = run.ReadRows().Select(r => PreferenceRows.Tokenize(r, tokenizer, eos)).ToList();
-        output.WriteLine($"trl dpo: {pairs.Count} pairs from {run.DatasetPath}; loss {string.Join("+", config.LossType)}, beta {config.Beta}; output {config.OutputDir}");
+        var pairs = DatasetLoader.PrepareAll(run.ReadRows(), r => PreferenceRows.Tokenize(r, tokenizer, eos), config.BadRowPolicy, null, out int skipped);
+        output.WriteLine($"trl dpo: {pairs.Count} pairs from {run.DatasetPath} ({skipped} bad rows skipped); loss {string.Join("+", config.LossType)}, beta {config.Beta}; output {config.OutputDir}");
         using var trainer = new DpoTrainer(model, reference, config, pairs, tokenizer.Special.PadTokenId ?? tokenizer.Special.EosTokenId ?? 0);
         trainer.Callbacks.Add(new ConsoleReporter(output));
         var state = trainer.Train();

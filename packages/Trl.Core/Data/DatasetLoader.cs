@@ -3,10 +3,32 @@ using System.Text.Json.Nodes;
 
 namespace Trl.Data;
 
-/// <summary>Reads Hugging Face–style local datasets: a .jsonl / .json file, or a folder whose files are named by
-/// split as HF does (train.jsonl, train-00000-of-00002.jsonl, data/train-*.json …).</summary>
+/// <summary>Reads Hugging Face–style local datasets: a .jsonl / .json / .parquet file, or a folder whose files are
+/// named by split as HF does (train.jsonl, train-00000-of-00002.parquet, data/train-*.json …).</summary>
 public static class DatasetLoader
 {
+    /// <summary>Prepares every row with <paramref name="prepare"/>. A row that fails with a data error either stops
+    /// the run (<see cref="BadRowPolicy.Error"/>, the message names file, row and field) or is skipped, logged and
+    /// counted (<see cref="BadRowPolicy.Skip"/>); nothing is dropped silently.</summary>
+    public static List<T> PrepareAll<T>(IEnumerable<DatasetRow> rows, Func<DatasetRow, T> prepare, BadRowPolicy policy,
+        Microsoft.Extensions.Logging.ILogger? logger, out int skipped)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(prepare);
+        var result = new List<T>();
+        skipped = 0;
+        foreach (var row in rows)
+        {
+            try { result.Add(prepare(row)); }
+            catch (InvalidDataException e) when (policy == BadRowPolicy.Skip)
+            {
+                skipped++;
+                Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, "Skipped bad row: {Reason}", e.Message);
+            }
+        }
+        return result;
+    }
+
     /// <summary>Rows of <paramref name="path"/> (a file, or a folder's files of <paramref name="split"/>), streamed in order.</summary>
     public static IEnumerable<DatasetRow> Read(string path, string split = "train")
     {
@@ -17,20 +39,22 @@ public static class DatasetLoader
                 .Where(f => IsDataFile(f) && Path.GetFileName(f).StartsWith(split, StringComparison.OrdinalIgnoreCase))
                 .Order(StringComparer.Ordinal).ToList();
             if (files.Count == 0)
-                throw new FileNotFoundException($"{path}: no '{split}' split found (expected files named {split}*.jsonl / .json).");
+                throw new FileNotFoundException($"{path}: no '{split}' split found (expected files named {split}*.jsonl / .json / .parquet).");
             return files.SelectMany(f => ReadFile(f));
         }
         if (!File.Exists(path)) throw new FileNotFoundException($"Dataset not found: {path}.", path);
         return ReadFile(path);
     }
 
-    static bool IsDataFile(string f) => f.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+    static bool IsDataFile(string f) => f.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+        || f.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase);
 
     static IEnumerable<DatasetRow> ReadFile(string file)
     {
         if (file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)) return ReadJsonLines(file);
         if (file.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return ReadJson(file);
-        throw new NotSupportedException($"{file}: unsupported dataset format (supported: .jsonl, .json).");
+        if (file.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)) return ParquetRows.Read(file);
+        throw new NotSupportedException($"{file}: unsupported dataset format (supported: .jsonl, .json, .parquet).");
     }
 
     static IEnumerable<DatasetRow> ReadJsonLines(string file)

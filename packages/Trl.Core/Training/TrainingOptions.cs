@@ -44,6 +44,12 @@ public record TrainingOptions
     public int? SaveTotalLimit { get; init; }
     /// <summary>A checkpoint folder to resume from.</summary>
     public string? ResumeFromCheckpoint { get; init; }
+    /// <summary>Bad dataset rows: "error" stops with the file, row and field; "skip" logs, counts and skips them.</summary>
+    public string BadRows { get; init; } = "error";
+
+    /// <summary><see cref="BadRows"/> as a policy.</summary>
+    public Trl.Data.BadRowPolicy BadRowPolicy => BadRows == "skip" ? Trl.Data.BadRowPolicy.Skip : Trl.Data.BadRowPolicy.Error;
+
     /// <summary>Compute in bfloat16 (weights are converted).</summary>
     public bool Bf16 { get; init; }
 
@@ -63,5 +69,6 @@ public record TrainingOptions
         Check(LoggingSteps >= 1, $"logging_steps must be ≥ 1 (got {LoggingSteps}).");
         Check(SaveSteps >= 0, $"save_steps must be ≥ 0 (got {SaveSteps}).");
         Check(SaveTotalLimit is null or >= 1, "save_total_limit must be ≥ 1 when set.");
+        Check(BadRows is "error" or "skip", $"bad_rows must be 'error' or 'skip' (got '{BadRows}').");
     }
 }
