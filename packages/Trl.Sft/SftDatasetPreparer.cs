@@ -46,9 +46,21 @@ public sealed class SftDatasetPreparer
 
     string WithEos(string s) => _eos is not null && !s.EndsWith(_eos, StringComparison.Ordinal) ? s + _eos : s;
 
+    /// <summary>Packs prepared examples into max_length rows when packing is on (else returns them unchanged).</summary>
+    public List<TokenizedExample> Pack(IReadOnlyList<TokenizedExample> examples)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        if (!_config.Packing) return examples.ToList();
+        int length = _config.MaxLength!.Value;
+        return _config.PackingStrategy == "wrapped"
+            ? Packing.Wrapped(examples, length)
+            : Packing.BestFitDecreasing(examples, length, split: _config.PackingStrategy == "bfd_split");
+    }
+
     TokenizedExample Truncate(TokenizedExample e)
     {
-        if (_config.MaxLength is not int max || e.InputIds.Count <= max) return e;
+        // With packing, the packer truncates (bfd) or splits (bfd_split) rows itself.
+        if (_config.Packing || _config.MaxLength is not int max || e.InputIds.Count <= max) return e;
         bool keepEnd = _config.TruncationMode == "keep_end";
         IReadOnlyList<T> Cut<T>(IReadOnlyList<T> x) => keepEnd ? Sequences.TruncateKeepEnd(x, max) : Sequences.TruncateKeepStart(x, max);
         return e with { InputIds = Cut(e.InputIds), CompletionMask = e.CompletionMask is null ? null : Cut(e.CompletionMask) };

@@ -23,7 +23,7 @@ public sealed class SftTrainer : Trainer<TokenizedExample>
         _model = model;
         _config = config;
         bool completionOnly = config.CompletionOnlyLoss ?? trainDataset.Any(e => e.CompletionMask is not null);
-        _collator = new LanguageModelingCollator(padTokenId, completionOnly, padToMultipleOf: config.PadToMultipleOf);
+        _collator = new LanguageModelingCollator(padTokenId, completionOnly, config.UsesPaddingFree, config.PadToMultipleOf);
     }
 
     /// <summary>The collator that turns examples into batches.</summary>
@@ -45,7 +45,8 @@ public sealed class SftTrainer : Trainer<TokenizedExample>
     {
         ArgumentNullException.ThrowIfNull(context);
         using var batch = _collator.Collate(microBatch);
-        var hidden = _model.Decoder.Forward(batch.InputIds, batch.AttentionMask, batch.PositionIds);
+        // Packed documents share a row: their position ids restart, and attention must not cross them.
+        var hidden = _model.Decoder.Forward(batch.InputIds, batch.AttentionMask, batch.PositionIds, packed: batch.PositionIds is not null);
         long t = batch.InputIds.shape[1];
         var labels = batch.Labels.narrow(1, 1, t - 1).reshape(-1);
         var h = hidden.narrow(1, 0, t - 1).reshape(-1, hidden.shape[^1]);

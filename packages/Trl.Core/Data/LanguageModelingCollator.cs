@@ -55,7 +55,9 @@ public sealed class LanguageModelingCollator
         if (PaddingFree)
         {
             ids = new() { ids.SelectMany(x => x).ToArray() };
-            labels = new() { labels.SelectMany(x => x).ToArray() };
+            // The first token of each document has no predecessor in it: it is never a target.
+            var flatPositions = positions.SelectMany(x => x).ToArray();
+            labels = new() { labels.SelectMany(x => x).Select((l, i) => flatPositions[i] == 0 ? Sequences.IgnoreIndex : l).ToArray() };
             attention = new() { attention.SelectMany(x => x).ToArray() };
             positions = new() { positions.SelectMany(x => x).ToArray() };
         }
