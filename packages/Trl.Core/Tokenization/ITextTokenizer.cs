@@ -6,6 +6,9 @@ public interface ITextTokenizer
     /// <summary>Token ids of <paramref name="text"/> (special-token text inside it maps to its id; nothing is added).</summary>
     IReadOnlyList<long> Encode(string text);
 
+    /// <summary>Token ids with the character span [Start, End) each token came from (for chat-template masks).</summary>
+    IReadOnlyList<(long Id, int Start, int End)> EncodeWithOffsets(string text);
+
     /// <summary>Text of <paramref name="ids"/>.</summary>
     string Decode(IEnumerable<long> ids, bool skipSpecialTokens = false);
 

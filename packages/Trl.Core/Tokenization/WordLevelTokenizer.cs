@@ -37,10 +37,13 @@ public sealed partial class WordLevelTokenizer : ITextTokenizer
     public string? ChatTemplate { get; }
 
     /// <inheritdoc />
-    public IReadOnlyList<long> Encode(string text)
+    public IReadOnlyList<long> Encode(string text) => EncodeWithOffsets(text).Select(t => t.Id).ToArray();
+
+    /// <inheritdoc />
+    public IReadOnlyList<(long Id, int Start, int End)> EncodeWithOffsets(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<long>();
+        var ids = new List<(long, int, int)>();
         int pos = 0;
         while (pos < text.Length)
         {
@@ -51,20 +54,21 @@ public sealed partial class WordLevelTokenizer : ITextTokenizer
                 if (at >= 0 && (bestAt < 0 || at < bestAt)) { bestAt = at; best = i; }
             }
             int end = bestAt < 0 ? text.Length : bestAt;
-            EncodePlain(text[pos..end], ids);
+            EncodePlain(text, pos, end, ids);
             if (best < 0) break;
-            ids.Add(_added[best].Id);
+            ids.Add((_added[best].Id, bestAt, bestAt + _added[best].Content.Length));
             pos = bestAt + _added[best].Content.Length;
         }
         return ids;
     }
 
-    void EncodePlain(string segment, List<long> ids)
+    void EncodePlain(string text, int from, int to, List<(long, int, int)> ids)
     {
-        if (segment.Length == 0) return;
-        if (_lowercase) segment = segment.ToLowerInvariant();
+        if (to <= from) return;
+        var segment = text[from..to];
+        if (_lowercase) segment = segment.ToLowerInvariant();   // invariant lowercasing keeps character positions
         foreach (Match m in Words().Matches(segment))
-            ids.Add(_vocab.TryGetValue(m.Value, out var id) ? id : _unkId);
+            ids.Add((_vocab.TryGetValue(m.Value, out var id) ? id : _unkId, from + m.Index, from + m.Index + m.Length));
     }
 
     /// <inheritdoc />
