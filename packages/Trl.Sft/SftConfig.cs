@@ -20,6 +20,8 @@ public sealed record SftConfig : TrainingOptions
     public string TruncationMode { get; init; } = "keep_start";
     /// <summary>Loss on completion tokens only; null = on for prompt/completion data.</summary>
     public bool? CompletionOnlyLoss { get; init; }
+    /// <summary>Loss on assistant tokens only (conversational data; needs {% generation %} markers in the template).</summary>
+    public bool AssistantOnlyLoss { get; init; }
     /// <summary>nll, chunked_nll (TRL's default) or dft.</summary>
     public string LossType { get; init; } = "chunked_nll";
     /// <summary>EOS token text appended to each example; null = the tokenizer's.</summary>

@@ -25,23 +25,60 @@ public sealed class SftDatasetPreparer
     public TokenizedExample Prepare(DatasetRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
+        if (row.Has("prompt") && row.Has("completion") && row.IsConversational("prompt"))
+        {
+            var promptMessages = row.GetMessages("prompt");
+            var promptIds = Render(row, "prompt", promptMessages, addGenerationPrompt: true).InputIds;
+            var full = Render(row, "completion", promptMessages.Concat(row.GetMessages("completion")).ToList(), addGenerationPrompt: false);
+            var mask = Enumerable.Range(0, full.InputIds.Count).Select(i => i < promptIds.Count ? 0 : 1).ToArray();
+            return Checked(row, "completion", Truncate(new TokenizedExample(full.InputIds) { CompletionMask = mask, AssistantMask = AssistantMask(row, "completion", full) }));
+        }
+        if (row.Has("messages"))
+        {
+            var full = Render(row, "messages", row.GetMessages("messages"), addGenerationPrompt: false);
+            return Checked(row, "messages", Truncate(new TokenizedExample(full.InputIds) { AssistantMask = AssistantMask(row, "messages", full) }));
+        }
         if (row.Has("prompt") && row.Has("completion"))
         {
-            if (row.IsConversational("prompt") || row.IsConversational("completion"))
-                throw row.Error("prompt", "is conversational; chat templates are not supported by this version of Trl.Sft yet");
             var prompt = row.GetString("prompt");
             var completion = WithEos(row.GetString("completion"));
             if (completion.Length == 0) throw row.Error("completion", "is empty");
             var promptIds = _tokenizer.Encode(prompt);
             var ids = _tokenizer.Encode(prompt + completion);
             var mask = Enumerable.Range(0, ids.Count).Select(i => i < promptIds.Count ? 0 : 1).ToArray();
-            return Truncate(new TokenizedExample(ids) { CompletionMask = mask });
+            return Checked(row, "completion", Truncate(new TokenizedExample(ids) { CompletionMask = mask }));
         }
-        if (row.Has("messages") || row.IsConversational(_config.DatasetTextField))
-            throw row.Error("messages", "is conversational; chat templates are not supported by this version of Trl.Sft yet");
         var text = row.GetString(_config.DatasetTextField);
         if (text.Length == 0) throw row.Error(_config.DatasetTextField, "is empty");
         return Truncate(new TokenizedExample(_tokenizer.Encode(WithEos(text))));
+    }
+
+    ChatTemplates.Rendered Render(DatasetRow row, string field, IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt)
+    {
+        try { return ChatTemplates.Apply(_tokenizer, messages, addGenerationPrompt); }
+        catch (Exception e) when (e is Trl.Tokenization.Jinja.TemplateException or InvalidOperationException)
+        {
+            throw row.Error(field, $"could not be rendered with the chat template: {e.Message}");
+        }
+    }
+
+    IReadOnlyList<int>? AssistantMask(DatasetRow row, string field, ChatTemplates.Rendered rendered)
+    {
+        if (!_config.AssistantOnlyLoss) return null;
+        if (!rendered.HasGenerationBlocks)
+            throw new InvalidOperationException("assistant_only_loss needs a chat template with {% generation %} markers; this tokenizer's template has none.");
+        if (!rendered.AssistantMask.Contains(1)) throw row.Error(field, "has no assistant token (assistant_only_loss)");
+        return rendered.AssistantMask;
+    }
+
+    /// <summary>TRL drops examples with no label left after masking and truncation; here that is a bad row
+    /// (an error, or a counted skip with bad_rows: skip), never a silent drop.</summary>
+    TokenizedExample Checked(DatasetRow row, string field, TokenizedExample e)
+    {
+        bool completionOnly = _config.CompletionOnlyLoss ?? true;
+        bool any = Enumerable.Range(0, e.InputIds.Count).Any(i =>
+            (!completionOnly || e.CompletionMask is null || e.CompletionMask[i] != 0) && (e.AssistantMask is null || e.AssistantMask[i] != 0));
+        return any ? e : throw row.Error(field, $"leaves no token to learn from after max_length={_config.MaxLength} truncation (TRL drops such rows; set bad_rows: skip to do the same)");
     }
 
     string WithEos(string s) => _eos is not null && !s.EndsWith(_eos, StringComparison.Ordinal) ? s + _eos : s;

@@ -17,7 +17,7 @@ public class DpoParityTests
     {
         ("trl", "dpo_sigmoid"), ("trl", "dpo_ipo"), ("trl2", "dpo_exo_pair"), ("trl2", "dpo_nca_pair"), ("trl2", "dpo_robust"),
         ("trl2", "dpo_bco_pair"), ("trl2", "dpo_apo_zero"), ("trl2", "dpo_discopop"), ("trl2", "dpo_sigmoid_sft_multi"),
-        ("trl2", "dpo_sigmoid_ld_alpha0.5"), ("trl2", "dpo_sigmoid_js_divergence"),
+        ("trl2", "dpo_sigmoid_ld_alpha0.5"), ("trl2", "dpo_sigmoid_js_divergence"), ("trl2", "dpo_sigmoid_chatml"),
     }.Select(r => new TestCaseData(r.Item1, r.Item2).SetName($"{r.Item2}"));
 
     static DpoConfig ConfigFrom(JsonNode overrides, string outputDir)
@@ -39,7 +39,7 @@ public class DpoParityTests
     public void TwoStepsMatchTrl(string set, string run)
     {
         var fx = new TrainerFixture(set, run);
-        var tokenizer = TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer"));
+        var tokenizer = TokenizerLoader.FromPretrained(run.EndsWith("chatml", StringComparison.Ordinal) ? Fixtures.Trl2("tokenizer_chatml") : Fixtures.Trl("tokenizer"));
         var config = ConfigFrom(fx.Result["config_overrides"]!, Path.Combine(Path.GetTempPath(), "trl-tests", Guid.NewGuid().ToString("N")));
         var rows = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => new DatasetRow(r!.AsObject(), "result.json", i + 1)).ToList();
         var pairs = rows.Select(r => PreferenceRows.Tokenize(r, tokenizer, tokenizer.Special.EosToken)).ToList();

@@ -18,6 +18,37 @@ public static class PreferenceRows
         return (chosen[..idx], chosen[idx..], rejected[idx..]);
     }
 
+    /// <summary>Conversational pairs: the prompt rendered with the generation prompt; each completion's ids are the
+    /// ids of the whole rendered conversation after the prompt's. Without a prompt column the shared leading
+    /// messages are the prompt.</summary>
+    static PreferenceExample TokenizeConversation(DatasetRow row, ITextTokenizer tokenizer)
+    {
+        IReadOnlyList<ChatMessage> prompt, chosen, rejected;
+        if (row.Has("prompt")) (prompt, chosen, rejected) = (row.GetMessages("prompt"), row.GetMessages("chosen"), row.GetMessages("rejected"));
+        else
+        {
+            var c = row.GetMessages("chosen");
+            var r = row.GetMessages("rejected");
+            int shared = 0;
+            while (shared < Math.Min(c.Count, r.Count) - 1 && c[shared] == r[shared]) shared++;
+            (prompt, chosen, rejected) = (c.Take(shared).ToList(), c.Skip(shared).ToList(), r.Skip(shared).ToList());
+        }
+        ChatTemplates.Rendered Render(string field, IReadOnlyList<ChatMessage> messages, bool generationPrompt)
+        {
+            try { return ChatTemplates.Apply(tokenizer, messages, generationPrompt); }
+            catch (Exception e) when (e is Trl.Tokenization.Jinja.TemplateException or InvalidOperationException)
+            {
+                throw row.Error(field, $"could not be rendered with the chat template: {e.Message}");
+            }
+        }
+        var promptIds = Render("prompt", prompt, true).InputIds;
+        var chosenIds = Render("chosen", prompt.Concat(chosen).ToList(), false).InputIds.Skip(promptIds.Count).ToArray();
+        var rejectedIds = Render("rejected", prompt.Concat(rejected).ToList(), false).InputIds.Skip(promptIds.Count).ToArray();
+        if (chosenIds.Length == 0) throw row.Error("chosen", "renders to no completion token");
+        if (rejectedIds.Length == 0) throw row.Error("rejected", "renders to no completion token");
+        return new PreferenceExample(promptIds, chosenIds, rejectedIds);
+    }
+
     /// <summary>Reads prompt/chosen/rejected from a row (extracting an implicit prompt when there is none), appends
     /// the EOS text to both completions and tokenizes as TRL's DPO does: completion ids are the tokens of
     /// prompt+completion after the prompt's tokens.</summary>
@@ -25,8 +56,7 @@ public static class PreferenceRows
     {
         ArgumentNullException.ThrowIfNull(row);
         ArgumentNullException.ThrowIfNull(tokenizer);
-        foreach (var f in new[] { "prompt", "chosen", "rejected" })
-            if (row.IsConversational(f)) throw row.Error(f, "is conversational; chat templates are not supported by this version yet");
+        if (row.IsConversational("chosen")) return TokenizeConversation(row, tokenizer);
         string prompt, chosen, rejected;
         if (row.Has("prompt")) (prompt, chosen, rejected) = (row.GetString("prompt"), row.GetString("chosen"), row.GetString("rejected"));
         else (prompt, chosen, rejected) = ExtractImplicitPrompt(row.GetString("chosen"), row.GetString("rejected"));
