@@ -18,8 +18,16 @@ public sealed class RewardDatasetPreparer(ITextTokenizer tokenizer, RewardConfig
         var result = new List<PreferenceExample>();
         foreach (var row in rows)
         {
-            foreach (var f in new[] { "prompt", "chosen", "rejected" })
-                if (row.IsConversational(f)) throw row.Error(f, "is conversational; chat templates are not supported by this version yet");
+            if (row.IsConversational("chosen"))
+            {
+                // Conversations are rendered whole with the chat template (no generation prompt), as TRL does.
+                var promptMessages = row.Has("prompt") ? row.GetMessages("prompt") : Array.Empty<ChatMessage>();
+                var cIds = Render(row, "chosen", promptMessages.Concat(row.GetMessages("chosen")).ToList());
+                var rIds = Render(row, "rejected", promptMessages.Concat(row.GetMessages("rejected")).ToList());
+                if (config.MaxLength is int limit && (cIds.Count > limit || rIds.Count > limit)) { Dropped++; continue; }
+                result.Add(new PreferenceExample(Array.Empty<long>(), cIds, rIds) { Margin = row.Values["margin"] is { } cm ? cm.GetValue<double>() : null });
+                continue;
+            }
             string prompt = row.Has("prompt") ? row.GetString("prompt") : "";
             string chosen = row.GetString("chosen"), rejected = row.GetString("rejected");
             if (eos is not null)
@@ -36,5 +44,14 @@ public sealed class RewardDatasetPreparer(ITextTokenizer tokenizer, RewardConfig
             });
         }
         return result;
+    }
+
+    IReadOnlyList<long> Render(DatasetRow row, string field, IReadOnlyList<ChatMessage> messages)
+    {
+        try { return ChatTemplates.Apply(tokenizer, messages).InputIds; }
+        catch (Exception e) when (e is Trl.Tokenization.Jinja.TemplateException or InvalidOperationException)
+        {
+            throw row.Error(field, $"could not be rendered with the chat template: {e.Message}");
+        }
     }
 }

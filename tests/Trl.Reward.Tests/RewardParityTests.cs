@@ -61,4 +61,21 @@ public class RewardParityTests
         Assert.That(preparer.Dropped, Is.EqualTo(1));
         Assert.That(pairs[0].Margin, Is.EqualTo(0.5));
     }
+
+    [Test]
+    public void ConversationalPairsAreRenderedWholeWithTheChatTemplate()
+    {
+        var tokenizer = TokenizerLoader.FromPretrained(Fixtures.Trl2("tokenizer_chatml"));
+        var golden = Fixtures.Json(Fixtures.Trl2("tokenizer_chatml_renderings.json"))["renderings"]!.AsArray();
+        var chosenRendering = golden.First(r => r!["kind"]!.GetValue<string>() == "pref_prompt+chosen")!;
+        var messages = chosenRendering["messages"]!.AsArray();
+        var row = new DatasetRow(new()
+        {
+            ["prompt"] = new System.Text.Json.Nodes.JsonArray(messages[0]!.DeepClone()),
+            ["chosen"] = new System.Text.Json.Nodes.JsonArray(messages[1]!.DeepClone()),
+            ["rejected"] = System.Text.Json.Nodes.JsonNode.Parse("[{\"role\":\"assistant\",\"content\":\"no .\"}]"),
+        }, "mem", 1);
+        var pairs = new RewardDatasetPreparer(tokenizer, new RewardConfig()).Prepare(new[] { row });
+        Assert.That(pairs[0].ChosenIds, Is.EqualTo(chosenRendering["input_ids"]!.AsArray().Select(x => x!.GetValue<long>())));
+    }
 }
