@@ -51,6 +51,10 @@ public abstract class Trainer<TExample> : IDisposable
     /// <summary>Tokens of a micro-batch counted into TRL's cumulative num_tokens metric.</summary>
     protected virtual long CountTokens(IReadOnlyList<TExample> microBatch) => 0;
 
+    /// <summary>Visit examples in dataset order every epoch instead of a seeded shuffle (TRL's
+    /// train_sampling_strategy="sequential", which KTO needs for its KL pairs).</summary>
+    protected virtual bool SequentialSampling => false;
+
     /// <summary>Parameters exempt from weight decay (transformers: biases and norm weights).</summary>
     protected virtual bool IsDecayed(string name) => !name.EndsWith(".bias", StringComparison.Ordinal) && !name.Contains("norm", StringComparison.Ordinal);
 
@@ -147,7 +151,7 @@ public abstract class Trainer<TExample> : IDisposable
         int seed = Options.DataSeed ?? Options.Seed;
         for (int epoch = 0; ; epoch++)
         {
-            var order = EpochPermutation(_train.Count, seed, epoch);
+            var order = SequentialSampling ? Enumerable.Range(0, _train.Count).Select(i => (long)i).ToArray() : EpochPermutation(_train.Count, seed, epoch);
             for (int b = 0; b < microPerEpoch; b++)
                 yield return order.Skip(b * Options.PerDeviceTrainBatchSize).Take(Options.PerDeviceTrainBatchSize).Select(i => _train[(int)i]).ToArray();
         }
