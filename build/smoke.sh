@@ -34,6 +34,44 @@ run_consumer() {
 }
 
 run_consumer StableConsumer stable-only
+run_consumer ExperimentalConsumer
+
+# Opting in takes both steps: without the suppression the same project must fail with TRLEXP0001.
+echo "== ExperimentalConsumer without <NoWarn>TRLEXP0001</NoWarn>"
+cp -r "$ROOT/build/smoke/ExperimentalConsumer" "$work/NoOptIn"
+sed -i '/TRLEXP0001<\/NoWarn>/d' "$work/NoOptIn/ExperimentalConsumer.csproj"
+if dotnet build "$work/NoOptIn" -c Release > "$work/noopt.log" 2>&1; then
+  echo "error: using an experimental package without opting in built successfully" >&2; exit 1
+fi
+grep -q "error TRLEXP0001" "$work/noopt.log" || { echo "error: the build failed, but not with TRLEXP0001" >&2; tail -20 "$work/noopt.log" >&2; exit 1; }
+echo "fails with TRLEXP0001, as it must"
+
+# A floating stable range never resolves a prerelease.
+echo "== FloatingStable"
+cp -r "$ROOT/build/smoke/FloatingStable" "$work/FloatingStable"
+if dotnet restore "$work/FloatingStable" > "$work/floating.log" 2>&1; then
+  echo "error: a floating stable range resolved a prerelease package" >&2; exit 1
+fi
+grep -q "NU1103" "$work/floating.log" || { echo "error: restore failed, but not with NU1103" >&2; tail -20 "$work/floating.log" >&2; exit 1; }
+echo "Trl.Experimental.Kto 0.* finds no stable version (NU1103), as it must"
+
+# The family rule: a Stable package may not reference an Experimental one.
+echo "== stable -> experimental reference"
+rule="$ROOT/artifacts/rulecheck/Trl.BadStable"
+rm -rf "$rule" && mkdir -p "$rule"
+cat > "$rule/Trl.BadStable.csproj" <<PROJ
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><TrlStage>Stable</TrlStage><VersionPrefix>1.0.0</VersionPrefix></PropertyGroup>
+  <ItemGroup><ProjectReference Include="$ROOT/packages/Trl.Experimental.Kto/Trl.Experimental.Kto.csproj" /></ItemGroup>
+</Project>
+PROJ
+echo 'namespace Trl.BadStable; public static class Empty { }' > "$rule/Empty.cs"
+if dotnet build "$rule" -c Release > "$work/rule.log" 2>&1; then
+  echo "error: a stable package referencing an experimental one built" >&2; exit 1
+fi
+grep -q "is Stable but references the Experimental package Trl.Experimental.Kto" "$work/rule.log" || { tail -20 "$work/rule.log" >&2; exit 1; }
+rm -rf "$ROOT/artifacts/rulecheck"
+echo "refused: Trl.BadStable is Stable but references the Experimental package Trl.Experimental.Kto"
 
 # The tool installs from the local feed and runs.
 echo "== dotnet tool install Trl.Cli"
