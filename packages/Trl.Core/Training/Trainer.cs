@@ -17,7 +17,7 @@ public abstract class Trainer<TExample> : IDisposable
     readonly IReadOnlyList<TExample> _train;
     readonly ILogger _logger;
     AdamW? _optimizer;
-    readonly Dictionary<string, List<double>> _window = new(StringComparer.Ordinal);
+    readonly Dictionary<string, (double Sum, double Weight)> _window = new(StringComparer.Ordinal);
     double _lossWindow;
     int _stepsInWindow;
 
@@ -50,6 +50,9 @@ public abstract class Trainer<TExample> : IDisposable
 
     /// <summary>Tokens of a micro-batch counted into TRL's cumulative num_tokens metric.</summary>
     protected virtual long CountTokens(IReadOnlyList<TExample> microBatch) => 0;
+
+    /// <summary>Adds metrics derived from the window's averages (e.g. a margin of two averages) before a record is logged.</summary>
+    protected virtual void CompleteLogRecord(LogRecord record) { }
 
     /// <summary>Visit examples in dataset order every epoch instead of a seeded shuffle (TRL's
     /// train_sampling_strategy="sequential", which KTO needs for its KL pairs).</summary>
@@ -112,8 +115,10 @@ public abstract class Trainer<TExample> : IDisposable
             _lossWindow += output.Loss.detach().to_type(ScalarType.Float64).item<double>();
             foreach (var (k, v) in output.Metrics)
             {
-                if (!_window.TryGetValue(k, out var list)) _window[k] = list = new List<double>();
-                list.Add(v);
+                if (double.IsNaN(v)) continue;
+                double w = output.MetricWeights is { } weights && weights.TryGetValue(k, out var wk) ? wk : 1.0;
+                var (sum, weight) = _window.TryGetValue(k, out var acc) ? acc : (0, 0);
+                _window[k] = (sum + v * w, weight + w);
             }
         }
         var norm = GradientClipping.ClipByGlobalNorm(named.Select(p => p.Parameter), Options.MaxGradNorm);
@@ -132,8 +137,9 @@ public abstract class Trainer<TExample> : IDisposable
             ["grad_norm"] = gradNorm,
             ["learning_rate"] = lr,
         };
-        foreach (var (k, list) in _window) record[k] = list.Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Average();
+        foreach (var (k, (sum, weight)) in _window) record[k] = weight == 0 ? double.NaN : sum / weight;
         if (State.NumTokens > 0) record["num_tokens"] = State.NumTokens;
+        CompleteLogRecord(record);
         record["epoch"] = State.Epoch;
         record["step"] = State.GlobalStep;
         _window.Clear();

@@ -1,0 +1,52 @@
+using Trl.Bco;
+using Trl.Data;
+using Trl.Modeling;
+using Trl.Testing;
+using Trl.Tokenization;
+using Trl.Training;
+
+namespace Trl.Bco.Tests;
+
+/// <summary>Two steps of our BcoTrainer against TRL's BCOTrainer (fixtures/trl/trainers/bco, no UDM).</summary>
+public class BcoParityTests
+{
+    [Test]
+    public void TwoStepsMatchTrl()
+    {
+        var fx = new TrainerFixture("trl", "bco");
+        var tokenizer = TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer"));
+        var examples = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => BcoExample.Tokenize(new DatasetRow(r!.AsObject(), "result.json", i + 1), tokenizer, 1024)).ToList();
+        var processed = fx.Result["processed_train_dataset"]!.AsArray();
+        for (int i = 0; i < examples.Count; i++)
+        {
+            Assert.That(examples[i].CompletionIds, Is.EqualTo(processed[i]!["completion_input_ids"]!.AsArray().Select(x => x!.GetValue<long>())), $"row {i} ids");
+            Assert.That(examples[i].CompletionLabels, Is.EqualTo(processed[i]!["completion_labels"]!.AsArray().Select(x => x!.GetValue<long>())), $"row {i} labels");
+        }
+        var config = new BcoConfig
+        {
+            OutputDir = Path.Combine(Path.GetTempPath(), "trl-tests", Guid.NewGuid().ToString("N")),
+            LearningRate = 1e-3, PerDeviceTrainBatchSize = 4, MaxSteps = 2, Seed = 0, LoggingSteps = 1, SaveSteps = 0, Beta = 0.1,
+        };
+        using var model = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
+        using var reference = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
+        using var trainer = new BcoTrainer(model, reference, config, examples, padTokenId: 0);
+        var capture = new CaptureCallback { AfterStep = (step, m) => fx.AssertParamStats($"step{step}", m.NamedParameters()) };
+        trainer.Callbacks.Add(capture);
+        trainer.Train();
+        fx.AssertLogMatches(1, capture.Logs[0]);
+        fx.AssertLogMatches(2, capture.Logs[1]);
+        fx.AssertStep1Gradients(capture.Step1Gradients);
+    }
+
+    [Test]
+    public void RunningMomentsMergeBatchesLikeOneStream()
+    {
+        var m = new RunningMoments();
+        m.Update(new[] { 1.0, 2.0, 3.0 });
+        m.Update(new[] { 4.0, 5.0 });
+        Assert.That(m.Mean, Is.EqualTo(3.0).Within(1e-12));
+        Assert.That(m.Var, Is.EqualTo(2.0).Within(1e-9));
+        Assert.That(m.Std, Is.EqualTo(Math.Sqrt(2.5)).Within(1e-9));
+        Assert.That(RunningMoments.FromJson(m.ToJson()).Mean, Is.EqualTo(3.0));
+    }
+}
