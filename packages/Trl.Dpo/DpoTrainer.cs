@@ -26,8 +26,7 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
         _reference = referenceModel ?? throw new ArgumentNullException(nameof(referenceModel));
         _config = config;
         _collator = new PreferenceCollator(padTokenId, config.MaxLength, config.TruncationMode == "keep_end", config.PadToMultipleOf);
-        _reference.eval();
-        foreach (var (_, p) in _reference.NamedParameters()) p.requires_grad = false;
+        _reference.Freeze();
     }
 
     /// <summary>The collator that turns pairs into [chosen; rejected] batches.</summary>

@@ -24,8 +24,7 @@ public sealed class BcoTrainer : Trainer<BcoExample>
         _reference = referenceModel ?? throw new ArgumentNullException(nameof(referenceModel));
         _config = config;
         _pad = padTokenId;
-        _reference.eval();
-        foreach (var (_, p) in _reference.NamedParameters()) p.requires_grad = false;
+        _reference.Freeze();
     }
 
     /// <summary>The reward baseline δ and its moments (saved as running.json in checkpoints).</summary>

@@ -24,8 +24,7 @@ public sealed class KtoTrainer : Trainer<KtoExample>
         _reference = referenceModel ?? throw new ArgumentNullException(nameof(referenceModel));
         _config = config;
         _pad = padTokenId;
-        _reference.eval();
-        foreach (var (_, p) in _reference.NamedParameters()) p.requires_grad = false;
+        _reference.Freeze();
     }
 
     /// <inheritdoc />

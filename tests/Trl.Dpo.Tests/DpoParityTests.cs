@@ -64,11 +64,6 @@ public class DpoParityTests
         using var model = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
         using var reference = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
         using var trainer = new DpoTrainer(model, reference, config, pairs, padTokenId: 0);
-        var capture = new CaptureCallback { AfterStep = (step, m) => fx.AssertParamStats($"step{step}", m.NamedParameters()) };
-        trainer.Callbacks.Add(capture);
-        trainer.Train();
-        fx.AssertLogMatches(1, capture.Logs[0]);
-        fx.AssertLogMatches(2, capture.Logs[1]);
-        fx.AssertStep1Gradients(capture.Step1Gradients);
+        fx.TrainAndAssert(trainer);
     }
 }

@@ -15,16 +15,11 @@ public class CpoParityTests
         var pairs = LegacyPreferenceFixture.TokenizeAndCheck(fx, TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer")));
         var config = new CpoConfig
         {
-            OutputDir = Path.Combine(Path.GetTempPath(), "trl-tests", Guid.NewGuid().ToString("N")),
+            OutputDir = TrainerFixture.OutputDir(),
             LearningRate = 1e-3, PerDeviceTrainBatchSize = 4, MaxSteps = 2, Seed = 0, LoggingSteps = 1, SaveSteps = 0, Beta = 0.1,
         };
         using var model = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
         using var trainer = new CpoTrainer(model, config, pairs, padTokenId: 0);
-        var capture = new CaptureCallback { AfterStep = (step, m) => fx.AssertParamStats($"step{step}", m.NamedParameters()) };
-        trainer.Callbacks.Add(capture);
-        trainer.Train();
-        fx.AssertLogMatches(1, capture.Logs[0]);
-        fx.AssertLogMatches(2, capture.Logs[1]);
-        fx.AssertStep1Gradients(capture.Step1Gradients);
+        fx.TrainAndAssert(trainer);
     }
 }

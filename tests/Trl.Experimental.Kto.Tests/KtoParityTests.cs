@@ -17,7 +17,7 @@ public class KtoParityTests
         var tokenizer = TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer"));
         var config = new KtoConfig
         {
-            OutputDir = Path.Combine(Path.GetTempPath(), "trl-tests", Guid.NewGuid().ToString("N")),
+            OutputDir = TrainerFixture.OutputDir(),
             LearningRate = 1e-3, PerDeviceTrainBatchSize = 4, MaxSteps = 2, Seed = 0, LoggingSteps = 1, SaveSteps = 0, Beta = 0.1,
         };
         var rows = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => new DatasetRow(r!.AsObject(), "result.json", i + 1));
@@ -42,12 +42,7 @@ public class KtoParityTests
             TensorAssert.Equal(kIds, fx.Captured(0, "KL_input_ids"), "KL_input_ids");
             TensorAssert.Equal(kCompletion, fx.Captured(0, "KL_completion_mask"), "KL_completion_mask");
         }
-        var capture = new CaptureCallback { AfterStep = (step, m) => fx.AssertParamStats($"step{step}", m.NamedParameters()) };
-        trainer.Callbacks.Add(capture);
-        trainer.Train();
-        fx.AssertLogMatches(1, capture.Logs[0]);
-        fx.AssertLogMatches(2, capture.Logs[1]);
-        fx.AssertStep1Gradients(capture.Step1Gradients);
+        fx.TrainAndAssert(trainer);
     }
 
     [Test]

@@ -61,7 +61,7 @@ public class PrmTests
         }
         var config = new PrmConfig
         {
-            OutputDir = Path.Combine(Path.GetTempPath(), "trl-tests", Guid.NewGuid().ToString("N")),
+            OutputDir = TrainerFixture.OutputDir(),
             LearningRate = 1e-2, PerDeviceTrainBatchSize = 1, MaxSteps = 15, LoggingSteps = 1, SaveSteps = 0,
         };
         using var trainer = new PrmTrainer(model, config, new[] { example }, padTokenId: 0);

@@ -17,7 +17,7 @@ public class RewardParityTests
         var tokenizer = TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer"));
         var config = new RewardConfig
         {
-            OutputDir = Path.Combine(Path.GetTempPath(), "trl-tests", Guid.NewGuid().ToString("N")),
+            OutputDir = TrainerFixture.OutputDir(),
             LearningRate = 1e-3, PerDeviceTrainBatchSize = 4, MaxSteps = 2, Seed = 0, LoggingSteps = 1, SaveSteps = 0,
         };
         var rows = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => new DatasetRow(r!.AsObject(), "result.json", i + 1)).ToList();
@@ -37,12 +37,7 @@ public class RewardParityTests
         }
         using var model = SequenceClassifier.FromPretrained(Fixtures.Trl("models", "qwen2_tiny_seqcls"));
         using var trainer = new RewardTrainer(model, config, pairs, padTokenId: 0);
-        var capture = new CaptureCallback { AfterStep = (step, m) => fx.AssertParamStats($"step{step}", m.NamedParameters()) };
-        trainer.Callbacks.Add(capture);
-        trainer.Train();
-        fx.AssertLogMatches(1, capture.Logs[0]);
-        fx.AssertLogMatches(2, capture.Logs[1]);
-        fx.AssertStep1Gradients(capture.Step1Gradients);
+        fx.TrainAndAssert(trainer);
     }
 
     [Test]

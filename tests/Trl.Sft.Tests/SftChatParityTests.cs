@@ -18,7 +18,7 @@ public class SftChatParityTests
         var tokenizer = TokenizerLoader.FromPretrained(Fixtures.Trl2("tokenizer_chatml"));
         var config = new SftConfig
         {
-            OutputDir = Path.Combine(Path.GetTempPath(), "trl-tests", Guid.NewGuid().ToString("N")),
+            OutputDir = TrainerFixture.OutputDir(),
             LearningRate = 1e-3, PerDeviceTrainBatchSize = 4, MaxSteps = 2, Seed = 0, LoggingSteps = 1, SaveSteps = 0,
             AssistantOnlyLoss = true,
         };
@@ -39,12 +39,7 @@ public class SftChatParityTests
             TensorAssert.Equal(batch.InputIds, fx.Captured(step, "input_ids"), $"step {step} input_ids");
             TensorAssert.Equal(batch.Labels, fx.Captured(step, "labels"), $"step {step} labels");
         }
-        var capture = new CaptureCallback { AfterStep = (step, m) => fx.AssertParamStats($"step{step}", m.NamedParameters()) };
-        trainer.Callbacks.Add(capture);
-        trainer.Train();
-        fx.AssertLogMatches(1, capture.Logs[0]);
-        fx.AssertLogMatches(2, capture.Logs[1]);
-        fx.AssertStep1Gradients(capture.Step1Gradients);
+        fx.TrainAndAssert(trainer);
     }
 
     [Test]

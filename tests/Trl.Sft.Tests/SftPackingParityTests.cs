@@ -18,7 +18,7 @@ public class SftPackingParityTests
         var tokenizer = TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer"));
         var config = new SftConfig
         {
-            OutputDir = Path.Combine(Path.GetTempPath(), "trl-tests", Guid.NewGuid().ToString("N")),
+            OutputDir = TrainerFixture.OutputDir(),
             LearningRate = 1e-3, PerDeviceTrainBatchSize = 4, MaxSteps = 2, Seed = 0, LoggingSteps = 1, SaveSteps = 0,
             Packing = true, PackingStrategy = "bfd", MaxLength = 16,
         };
@@ -43,12 +43,7 @@ public class SftPackingParityTests
             TensorAssert.Equal(batch.Labels, fx.Captured(step, "labels"), $"step {step} labels");
             TensorAssert.Equal(batch.PositionIds!, fx.Captured(step, "position_ids"), $"step {step} position_ids");
         }
-        var capture = new CaptureCallback { AfterStep = (step, m) => fx.AssertParamStats($"step{step}", m.NamedParameters()) };
-        trainer.Callbacks.Add(capture);
-        trainer.Train();
-        fx.AssertLogMatches(1, capture.Logs[0]);
-        fx.AssertLogMatches(2, capture.Logs[1]);
-        fx.AssertStep1Gradients(capture.Step1Gradients);
+        fx.TrainAndAssert(trainer);
     }
 
     [Test]

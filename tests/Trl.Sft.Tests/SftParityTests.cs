@@ -22,7 +22,7 @@ public class SftParityTests(string run, string lossType)
         var rows = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => new DatasetRow(r!.AsObject(), "result.json", i + 1)).ToList();
         var config = new SftConfig
         {
-            OutputDir = Path.Combine(Path.GetTempPath(), "trl-tests", Guid.NewGuid().ToString("N")),
+            OutputDir = TrainerFixture.OutputDir(),
             LearningRate = 1e-3, PerDeviceTrainBatchSize = 4, MaxSteps = 2, Seed = 0, LoggingSteps = 1, SaveSteps = 0,
             LossType = lossType,
         };
@@ -52,16 +52,7 @@ public class SftParityTests(string run, string lossType)
 
         using var model = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
         using var trainer = new SftTrainer(model, config, examples, tokenizer.Special.PadTokenId!.Value);
-        var capture = new CaptureCallback
-        {
-            AfterStep = (step, m) => fx.AssertParamStats($"step{step}", m.NamedParameters()),
-        };
-        trainer.Callbacks.Add(capture);
-        trainer.Train();
-
-        fx.AssertLogMatches(1, capture.Logs[0]);
-        fx.AssertLogMatches(2, capture.Logs[1]);
-        fx.AssertStep1Gradients(capture.Step1Gradients);
+        fx.TrainAndAssert(trainer);
         Assert.That(File.ReadAllLines(Path.Combine(config.OutputDir, "metrics.jsonl")), Has.Length.EqualTo(2));
     }
 }

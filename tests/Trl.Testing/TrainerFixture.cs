@@ -65,6 +65,22 @@ public sealed class TrainerFixture
         }
     }
 
+    /// <summary>A fresh output folder for a run.</summary>
+    public static string OutputDir() => Path.Combine(Path.GetTempPath(), "trl-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>Trains two steps and compares everything MANIFEST.md prescribes: every logged metric of both steps,
+    /// step-1 gradients after clipping, and parameter statistics after each step.</summary>
+    public void TrainAndAssert<TExample>(Trainer<TExample> trainer)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        var capture = new CaptureCallback { AfterStep = (step, m) => AssertParamStats($"step{step}", m.NamedParameters()) };
+        trainer.Callbacks.Add(capture);
+        trainer.Train();
+        AssertLogMatches(1, capture.Logs[0]);
+        AssertLogMatches(2, capture.Logs[1]);
+        AssertStep1Gradients(capture.Step1Gradients);
+    }
+
     /// <summary>A captured batch tensor of a 0-based step.</summary>
     public Tensor Captured(int step, string key) => JsonTensors.Captured(Result["captured_batches"]![step]![key]!);
 }

@@ -26,6 +26,14 @@ public abstract class PretrainedModel : nn.Module
     /// <summary>Keys a checkpoint may hold that this model derives instead of storing (e.g. a tied lm_head).</summary>
     protected virtual bool IsDerivedKey(string key) => key.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal);
 
+    /// <summary>Makes this a frozen reference model: eval mode, no gradients. Returns the model.</summary>
+    public PretrainedModel Freeze()
+    {
+        eval();
+        foreach (var (_, p) in named_parameters()) p.requires_grad = false;
+        return this;
+    }
+
     /// <summary>Unique trainable parameters by HF name (no tied duplicates).</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
         named_parameters().Select(p => (p.name, p.parameter)).ToList();
