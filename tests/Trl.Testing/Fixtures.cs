@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 
 namespace Trl.Testing;
 
-/// <summary>Locates the golden fixtures copied into tests/fixtures (a fresh clone has no ../shared).</summary>
+/// <summary>Locates the golden fixtures copied into tests/fixtures (a fresh clone has no shared folder beside it).</summary>
 public static partial class Fixtures
 {
     static readonly Lazy<string> RootDir = new(() =>
