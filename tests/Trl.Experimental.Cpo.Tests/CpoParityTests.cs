@@ -23,3 +23,34 @@ public class CpoParityTests
         fx.TrainAndAssert(trainer);
     }
 }
+
+/// <summary>SimPO and AlphaPO (no TRL run recorded): at the initial weights chosen and rejected log-probs are known,
+/// so the first logged loss must equal the formula computed here by hand.</summary>
+public class CpoVariantTests
+{
+    [TestCase("simpo", 0.0)]
+    [TestCase("alphapo", 0.5)]
+    public void FirstStepLossFollowsTheFormula(string lossType, double alpha)
+    {
+        var fx = new TrainerFixture("trl", "cpo");
+        var pairs = LegacyPreferenceFixture.TokenizeAndCheck(fx, TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer")));
+        using var model = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
+        double beta = 0.1, gamma = 0.5;
+        double expected;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            using var batch = new Trl.Data.LegacyPreferenceBatch(pairs, 0);
+            var logps = batch.SequenceLogps(model.Forward(batch.InputIds, batch.AttentionMask), average: true).to_type(ScalarType.Float64);
+            var s = alpha != 0 ? (1 - logps.exp().pow(-alpha)) / alpha : logps;
+            var x = s.narrow(0, 0, 4) - s.narrow(0, 4, 4) - gamma / beta;
+            expected = (-nn.functional.logsigmoid(beta * x)).mean().item<double>();   // alphapo: no NLL term; simpo: + NLL
+            if (lossType == "simpo")
+                expected += Trl.Data.LegacyPreferenceBatch.ChosenNll(model.Forward(batch.InputIds, batch.AttentionMask), batch.Labels, 4).item<float>();
+        }
+        var config = new CpoConfig { OutputDir = TrainerFixture.OutputDir(), LearningRate = 1e-3, PerDeviceTrainBatchSize = 4, MaxSteps = 1, LoggingSteps = 1, SaveSteps = 0, LossType = lossType, Alpha = alpha, SimpoGamma = gamma };
+        using var trainer = new CpoTrainer(model, config, pairs, padTokenId: 0);
+        var state = trainer.Train();
+        TensorAssert.CloseRel(state.LogHistory[0]["loss"], expected, 1e-5, $"{lossType} loss");
+    }
+}
