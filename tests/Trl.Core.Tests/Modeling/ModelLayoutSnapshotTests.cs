@@ -1,0 +1,21 @@
+using Snapshooter;
+using Snapshooter.NUnit;
+using Trl.Modeling;
+using Trl.Testing;
+
+namespace Trl.Core.Tests.Modeling;
+
+/// <summary>The state-dict layout (HF names, shapes, dtypes) each supported family builds from its config, kept as
+/// a reviewed snapshot: a change to the names or shapes checkpoints load into shows up as a diff.</summary>
+public class ModelLayoutSnapshotTests
+{
+    [TestCase("trl", "qwen2_tiny")]
+    [TestCase("trl2", "qwen3_tiny")]
+    public void ParameterLayoutMatchesTheSnapshot(string set, string model)
+    {
+        var config = ModelConfig.Load(Path.Combine(Fixtures.Root, set, "models", model, "config.json"));
+        using var lm = new CausalLM(config);
+        var layout = lm.NamedParameters().Select(p => $"{p.Name} {string.Join("x", p.Parameter.shape)} {p.Parameter.dtype}").ToList();
+        Snapshot.Match(layout, SnapshotNameExtension.Create(model));
+    }
+}
