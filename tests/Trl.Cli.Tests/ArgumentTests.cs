@@ -80,4 +80,19 @@ public class ArgumentTests
         Assert.That(code, Is.EqualTo(0));
         Assert.That(output, Does.Contain("--learning_rate").And.Contain("2E-05").And.Contain("--loss_type").And.Contain("chunked_nll").And.Contain("--max_length"));
     }
+
+    [Test]
+    public void TokenizerLargerThanTheModelVocabularyIsAClearError()
+    {
+        var dir = CliRunner.TempDir();
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "tokenizer.json"),
+            "{\"model\":{\"type\":\"WordLevel\",\"unk_token\":\"<unk>\",\"vocab\":{\"<unk>\":0,\"hello\":600}},\"normalizer\":{\"type\":\"Lowercase\"},\"pre_tokenizer\":{\"type\":\"Whitespace\"}}");
+        var data = Path.Combine(dir, "train.jsonl");
+        File.WriteAllText(data, "{\"text\": \"hello\"}\n");
+        var (code, _, error) = CliRunner.Run("sft", "--model_name_or_path", Testing.Fixtures.Trl("models", "qwen2_tiny"),
+            "--tokenizer_name_or_path", dir, "--dataset_name", data, "--max_steps", "1");
+        Assert.That(code, Is.EqualTo(3));
+        Assert.That(error, Does.Contain("601 ids").And.Contain("vocab_size is 512"));
+    }
 }
