@@ -33,12 +33,7 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
     public PreferenceCollator Collator => _collator;
 
     /// <inheritdoc />
-    protected override long CountTokens(IReadOnlyList<PreferenceExample> microBatch)
-    {
-        using var batch = _collator.Collate(microBatch);
-        using var sum = batch.AttentionMask.sum();
-        return sum.item<long>();
-    }
+    protected override long CountTokens(IReadOnlyList<PreferenceExample> microBatch) => _collator.CountTokens(microBatch);
 
     /// <inheritdoc />
     protected override LossOutput ComputeLoss(IReadOnlyList<PreferenceExample> microBatch, StepContext context)

@@ -46,12 +46,6 @@ public sealed class RewardDatasetPreparer(ITextTokenizer tokenizer, RewardConfig
         return result;
     }
 
-    IReadOnlyList<long> Render(DatasetRow row, string field, IReadOnlyList<ChatMessage> messages)
-    {
-        try { return ChatTemplates.Apply(tokenizer, messages).InputIds; }
-        catch (Exception e) when (e is Trl.Tokenization.Jinja.TemplateException or InvalidOperationException)
-        {
-            throw row.Error(field, $"could not be rendered with the chat template: {e.Message}");
-        }
-    }
+    IReadOnlyList<long> Render(DatasetRow row, string field, IReadOnlyList<ChatMessage> messages) =>
+        ChatTemplates.ApplyToRow(tokenizer, messages, addGenerationPrompt: false, row, field).InputIds;
 }

@@ -53,14 +53,8 @@ public sealed class SftDatasetPreparer
         return Truncate(new TokenizedExample(_tokenizer.Encode(WithEos(text))));
     }
 
-    ChatTemplates.Rendered Render(DatasetRow row, string field, IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt)
-    {
-        try { return ChatTemplates.Apply(_tokenizer, messages, addGenerationPrompt); }
-        catch (Exception e) when (e is Trl.Tokenization.Jinja.TemplateException or InvalidOperationException)
-        {
-            throw row.Error(field, $"could not be rendered with the chat template: {e.Message}");
-        }
-    }
+    ChatTemplates.Rendered Render(DatasetRow row, string field, IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt) =>
+        ChatTemplates.ApplyToRow(_tokenizer, messages, addGenerationPrompt, row, field);
 
     IReadOnlyList<int>? AssistantMask(DatasetRow row, string field, ChatTemplates.Rendered rendered)
     {

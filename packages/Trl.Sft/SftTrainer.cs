@@ -30,12 +30,7 @@ public sealed class SftTrainer : Trainer<TokenizedExample>
     public LanguageModelingCollator Collator => _collator;
 
     /// <inheritdoc />
-    protected override long CountLossItems(IReadOnlyList<TokenizedExample> microBatch)
-    {
-        using var batch = _collator.Collate(microBatch);
-        using var valid = batch.Labels.ne(Sequences.IgnoreIndex).sum();
-        return valid.item<long>();
-    }
+    protected override long CountLossItems(IReadOnlyList<TokenizedExample> microBatch) => _collator.CountLabels(microBatch);
 
     /// <inheritdoc />
     protected override long CountTokens(IReadOnlyList<TokenizedExample> microBatch) => microBatch.Sum(e => (long)e.InputIds.Count);

@@ -38,26 +38,17 @@ public sealed class LanguageModelingCollator
         var positions = new List<IReadOnlyList<long>>();
         foreach (var e in examples)
         {
-            var l = new long[e.InputIds.Count];
-            for (int i = 0; i < l.Length; i++)
-            {
-                bool keep = true;
-                if (CompletionOnlyLoss && e.CompletionMask is { } cm) keep &= cm[i] != 0;
-                if (e.AssistantMask is { } am) keep &= am[i] != 0;
-                l[i] = keep ? e.InputIds[i] : Sequences.IgnoreIndex;
-            }
+            var p = Positions(e);
             ids.Add(e.InputIds);
-            labels.Add(l);
-            attention.Add(Enumerable.Repeat(1L, l.Length).ToArray());
-            positions.Add(Sequences.PackedPositionIds(e.SequenceLengths ?? new[] { l.Length }));
+            labels.Add(Labels(e, p));
+            attention.Add(Enumerable.Repeat(1L, e.InputIds.Count).ToArray());
+            positions.Add(p);
         }
 
         if (PaddingFree)
         {
             ids = new() { ids.SelectMany(x => x).ToArray() };
-            // The first token of each document has no predecessor in it: it is never a target.
-            var flatPositions = positions.SelectMany(x => x).ToArray();
-            labels = new() { labels.SelectMany(x => x).Select((l, i) => flatPositions[i] == 0 ? Sequences.IgnoreIndex : l).ToArray() };
+            labels = new() { labels.SelectMany(x => x).ToArray() };
             attention = new() { attention.SelectMany(x => x).ToArray() };
             positions = new() { positions.SelectMany(x => x).ToArray() };
         }
@@ -68,5 +59,30 @@ public sealed class LanguageModelingCollator
             SequencePadding.PadIds(attention, 0, PaddingSide.Right, PadToMultipleOf),
             SequencePadding.PadIds(labels, Sequences.IgnoreIndex, PaddingSide.Right, PadToMultipleOf),
             needPositions ? SequencePadding.PadIds(positions, 0, PaddingSide.Right, PadToMultipleOf) : null);
+    }
+
+    /// <summary>How many labels of these examples take part in the loss (what <see cref="Collate"/> leaves ≠ −100),
+    /// counted without building tensors: transformers' num_items_in_batch.</summary>
+    public long CountLabels(IEnumerable<TokenizedExample> examples)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        return examples.Sum(e => (long)Labels(e, Positions(e)).Count(l => l != Sequences.IgnoreIndex));
+    }
+
+    static long[] Positions(TokenizedExample e) => Sequences.PackedPositionIds(e.SequenceLengths ?? new[] { e.InputIds.Count });
+
+    /// <summary>The labels of one example: its ids, −100 where the masks exclude a token and, padding-free, at each
+    /// document's first token (it has no predecessor in its document, so it is never a target).</summary>
+    long[] Labels(TokenizedExample e, long[] positions)
+    {
+        var l = new long[e.InputIds.Count];
+        for (int i = 0; i < l.Length; i++)
+        {
+            bool keep = !(PaddingFree && positions[i] == 0);
+            if (CompletionOnlyLoss && e.CompletionMask is { } cm) keep &= cm[i] != 0;
+            if (e.AssistantMask is { } am) keep &= am[i] != 0;
+            l[i] = keep ? e.InputIds[i] : Sequences.IgnoreIndex;
+        }
+        return l;
     }
 }

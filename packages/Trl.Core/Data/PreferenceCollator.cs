@@ -32,4 +32,12 @@ public sealed class PreferenceCollator(long padTokenId, int? maxLength = null, b
             SequencePadding.PadIds(attention, 0, PaddingSide.Right, padToMultipleOf),
             SequencePadding.PadIds(masks, 0, PaddingSide.Right, padToMultipleOf));
     }
+
+    /// <summary>Attended tokens of the collated batch (both sides, after truncation), counted without building tensors.</summary>
+    public long CountTokens(IEnumerable<PreferenceExample> pairs)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        long Length(int n) => maxLength is int max ? Math.Min(n, max) : n;
+        return pairs.Sum(p => Length(p.PromptIds.Count + p.ChosenIds.Count) + Length(p.PromptIds.Count + p.RejectedIds.Count));
+    }
 }

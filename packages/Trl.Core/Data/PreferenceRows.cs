@@ -33,14 +33,8 @@ public static class PreferenceRows
             while (shared < Math.Min(c.Count, r.Count) - 1 && c[shared] == r[shared]) shared++;
             (prompt, chosen, rejected) = (c.Take(shared).ToList(), c.Skip(shared).ToList(), r.Skip(shared).ToList());
         }
-        ChatTemplates.Rendered Render(string field, IReadOnlyList<ChatMessage> messages, bool generationPrompt)
-        {
-            try { return ChatTemplates.Apply(tokenizer, messages, generationPrompt); }
-            catch (Exception e) when (e is Trl.Tokenization.Jinja.TemplateException or InvalidOperationException)
-            {
-                throw row.Error(field, $"could not be rendered with the chat template: {e.Message}");
-            }
-        }
+        ChatTemplates.Rendered Render(string field, IReadOnlyList<ChatMessage> messages, bool generationPrompt) =>
+            ChatTemplates.ApplyToRow(tokenizer, messages, generationPrompt, row, field);
         var promptIds = Render("prompt", prompt, true).InputIds;
         var chosenIds = Render("chosen", prompt.Concat(chosen).ToList(), false).InputIds.Skip(promptIds.Count).ToArray();
         var rejectedIds = Render("rejected", prompt.Concat(rejected).ToList(), false).InputIds.Skip(promptIds.Count).ToArray();

@@ -30,6 +30,18 @@ public static class ChatTemplates
         return new Rendered(text, tokens.Select(t => t.Id).ToArray(), mask, spans.Count > 0);
     }
 
+    /// <summary>Renders a dataset row's conversation; a template that cannot render it becomes a data error naming the
+    /// row's file, row number and <paramref name="field"/>.</summary>
+    public static Rendered ApplyToRow(ITextTokenizer tokenizer, IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, DatasetRow row, string field)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        try { return Apply(tokenizer, messages, addGenerationPrompt); }
+        catch (Exception e) when (e is TemplateException or InvalidOperationException)
+        {
+            throw row.Error(field, $"could not be rendered with the chat template: {e.Message}");
+        }
+    }
+
     static readonly Dictionary<string, Template> Cache = new(StringComparer.Ordinal);
 
     static Template Parse(string source)
