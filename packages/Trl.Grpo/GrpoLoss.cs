@@ -1,0 +1,172 @@
+using static TorchSharp.torch;
+
+namespace Trl.Grpo;
+
+/// <summary>GRPO's per-micro-batch objective (TRL's GRPOTrainer._compute_loss): importance ratios at token or sequence
+/// level, the clipped/soft/CISPO/VESPO policy terms, k3 KL to the reference, off-policy and top-entropy masks, the
+/// loss-type normalisation, the entropy bonus, and every metric TRL logs for it.</summary>
+public static class GrpoLoss
+{
+    /// <summary>The tensors of one micro-batch. All [B, T] except <paramref name="Advantages"/> [B].
+    /// <paramref name="OldPerTokenLogps"/> null means on-policy (old = sg(logps)); <paramref name="RefPerTokenLogps"/>
+    /// is needed when beta ≠ 0. <paramref name="NumItemsInBatch"/> is the loss-mask sum of the whole generation batch.</summary>
+    public sealed record Inputs(Tensor PerTokenLogps, Tensor? OldPerTokenLogps, Tensor? RefPerTokenLogps, Tensor Advantages,
+        Tensor Mask, Tensor Entropies, double NumItemsInBatch, int GradientAccumulationSteps, bool Training);
+
+    /// <summary>The loss to back-propagate, the detached policy loss, and the metrics of this micro-batch.</summary>
+    public sealed record Output(Tensor Loss, Dictionary<string, double> Metrics, double EntropySum, double EntropyCount);
+
+    /// <summary>Computes the loss. <paramref name="entropyCoef"/> is the coefficient applied this step (the configured
+    /// one, or the adaptive controller's).</summary>
+    public static Output Compute(GrpoConfig config, Inputs x, double entropyCoef)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(x);
+        var lp = x.PerTokenLogps;
+        var mask = x.Mask.to_type(lp.dtype);
+        var adv = x.Advantages.dim() == 1 ? x.Advantages.unsqueeze(1) : x.Advantages;
+        var old = x.OldPerTokenLogps ?? lp.detach();
+        double epsLow = config.Epsilon, epsHigh = config.EffectiveEpsilonHigh;
+        string lossType = config.LossType;
+
+        var entropyMask = config.TopEntropyQuantile < 1.0 ? HighEntropyMask(x.Entropies, mask, 1 - config.TopEntropyQuantile) : null;
+        Tensor? offPolicyKeep = null;
+        if (config.OffPolicyMaskThreshold is double threshold)
+        {
+            var seqKl = ((old - lp.detach()) * mask).sum(1, keepdim: true) / mask.sum(1, keepdim: true).clamp_min(1.0);
+            offPolicyKeep = adv.ge(0).logical_or(seqKl.le(threshold)).to_type(mask.dtype);
+        }
+
+        var logRatio = lp - old;
+        var logWeights = config.ImportanceSamplingLevel == "sequence"
+            ? ((logRatio * mask).sum(-1) / mask.sum(-1).clamp_min(1.0)).unsqueeze(-1)
+            : logRatio;
+        var coef1 = logWeights.exp();
+
+        Tensor? kl = null;
+        if (config.Beta != 0.0)
+        {
+            var refLp = x.RefPerTokenLogps ?? throw new ArgumentException("beta != 0 needs the reference log-probs.", nameof(x));
+            kl = (refLp - lp).exp() - (refLp - lp) - 1;
+            if (config.UseBiasCorrectionKl) kl = kl * coef1;
+        }
+
+        Tensor perToken;
+        Tensor? phi = null;
+        switch (lossType)
+        {
+            case "cispo":
+                perToken = -coef1.clamp_max(epsHigh).detach() * adv * lp;
+                break;
+            case "sapo":
+                var tau = where(adv.gt(0), full_like(adv, config.SapoTemperaturePos), full_like(adv, config.SapoTemperatureNeg));
+                perToken = -(sigmoid(tau * (coef1 - 1)) * 4 / tau) * adv;
+                break;
+            case "vespo":
+                phi = VespoWeights(adv, logRatio.detach(), mask, config);
+                perToken = -phi * adv * lp;
+                break;
+            default:
+                var coef2 = coef1.clamp(1 - epsLow, 1 + epsHigh);
+                // Two-sided clipping caps the unclipped ratio; TRL's clip metrics then see the capped ratio too.
+                if (config.Delta is double delta) coef1 = coef1.clamp_max(delta);
+                perToken = -minimum(coef1 * adv, coef2 * adv);
+                break;
+        }
+        if (offPolicyKeep is not null) perToken = perToken * offPolicyKeep;
+        if (entropyMask is not null) perToken = perToken * entropyMask;
+        if (kl is not null) perToken = perToken + config.Beta * kl;
+
+        double accumulation = x.Training ? x.GradientAccumulationSteps : 1.0;
+        double tokenNormalizer = Math.Max(x.NumItemsInBatch, 1.0);
+        Tensor loss = lossType switch
+        {
+            "grpo" or "sapo" => ((perToken * mask).sum(-1) / mask.sum(-1).clamp_min(1.0)).mean() / accumulation,
+            "bnpo" => (perToken * mask).sum() / mask.sum().clamp_min(1.0) / accumulation,
+            "dr_grpo" => (perToken * mask).sum() / (perToken.shape[0] * (double)config.MaxCompletionLength) / accumulation,
+            "cispo" or "dapo" or "vespo" => (perToken * mask).sum() / tokenNormalizer,
+            "luspo" => (perToken * mask.sum(1, keepdim: true)).mean() / accumulation,
+            _ => throw new ArgumentException($"Unknown loss type {lossType}."),
+        };
+
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        var effectiveMask = entropyMask is null ? mask : mask * entropyMask;
+        double entropySum = Item((x.Entropies.detach() * effectiveMask).sum()), entropyCount = Item(effectiveMask.sum());
+        if (config.EntropyCoef != 0.0 || config.UseAdaptiveEntropy)
+        {
+            // TRL logs the policy loss before the bonus, undivided by the accumulation steps it was already divided by.
+            var policyLoss = lossType is "cispo" or "dapo" or "vespo" ? loss.detach() : loss.detach() * accumulation;
+            var entropyTerm = lossType is "cispo" or "dapo" or "vespo"
+                ? (x.Entropies * effectiveMask).sum() / tokenNormalizer
+                : (x.Entropies * effectiveMask).sum() / effectiveMask.sum().clamp_min(1.0) / accumulation;
+            loss = loss - entropyCoef * entropyTerm;
+            metrics["policy_loss"] = Item(policyLoss);
+        }
+
+        if (kl is not null) metrics["kl"] = GlobalMaskedMean(kl.detach(), mask);
+        metrics["entropy"] = GlobalMaskedMean(x.Entropies.detach(), mask);
+        if (lossType is "grpo" or "bnpo" or "dr_grpo" or "dapo" or "luspo")
+        {
+            var c = coef1.detach();
+            var low = c.lt(1 - epsLow).logical_and(adv.lt(0)).to_type(mask.dtype);
+            var high = c.gt(1 + epsHigh).logical_and(adv.gt(0)).to_type(mask.dtype);
+            metrics["clip_ratio/low_mean"] = GlobalMaskedMean(low, mask);
+            metrics["clip_ratio/high_mean"] = GlobalMaskedMean(high, mask);
+            metrics["clip_ratio/region_mean"] = GlobalMaskedMean(low.logical_or(high).to_type(mask.dtype), mask);
+            metrics["clip_ratio/low_min"] = NanReduce(SequenceMeans(low, mask), Math.Min);
+            metrics["clip_ratio/high_max"] = NanReduce(SequenceMeans(high, mask), Math.Max);
+        }
+        else if (lossType == "cispo")
+            metrics["cispo_clip_ratio"] = GlobalMaskedMean(coef1.detach().gt(epsHigh).logical_and(adv.gt(0)).to_type(mask.dtype), mask);
+        else if (lossType == "vespo")
+            metrics["vespo/phi_seq_mean"] = GlobalMaskedMean(phi!, mask);
+        return new Output(loss, metrics, entropySum, entropyCount);
+    }
+
+    /// <summary>Tokens whose entropy is at least the <paramref name="quantile"/> of the valid tokens' entropies
+    /// (torch.quantile, linear interpolation); padding is never kept.</summary>
+    public static Tensor HighEntropyMask(Tensor entropies, Tensor mask, double quantile)
+    {
+        ArgumentNullException.ThrowIfNull(entropies);
+        ArgumentNullException.ThrowIfNull(mask);
+        var valid = mask.to_type(ScalarType.Bool);
+        var values = entropies.detach().masked_select(valid).to_type(ScalarType.Float32).sort().Values;
+        long n = values.shape[0];
+        if (n == 0) return zeros_like(entropies);
+        double pos = quantile * (n - 1);
+        long lo = (long)Math.Floor(pos), hi = Math.Min(lo + 1, n - 1);
+        var threshold = values[lo] + (values[hi] - values[lo]) * (pos - lo);
+        return (entropies.detach() * mask).ge(threshold).logical_and(valid).to_type(entropies.dtype);
+    }
+
+    /// <summary>VESPO's gamma weight φ(w) of each sequence [B, 1], w the sequence importance ratio (no gradient).</summary>
+    static Tensor VespoWeights(Tensor adv, Tensor logRatio, Tensor mask, GrpoConfig config)
+    {
+        double lower = Math.Log(1e-8);
+        var logW = (logRatio.clamp(-20.0, 20.0) * mask).sum(-1, keepdim: true).clamp(lower, 20.0);
+        var nonNegative = adv.ge(0);
+        var k = where(nonNegative, full_like(adv, config.VespoKPos), full_like(adv, config.VespoKNeg));
+        var lambda = where(nonNegative, full_like(adv, config.VespoLambdaPos), full_like(adv, config.VespoLambdaNeg)).clamp_min(1e-4);
+        return (lambda + k * logW - lambda * logW.exp()).exp().nan_to_num(0.0, 0.0, 0.0);
+    }
+
+    static double GlobalMaskedMean(Tensor x, Tensor mask)
+    {
+        if (x.shape[1] == 1) return Item(x.sum()) / Math.Max(x.shape[0], 1);
+        return Item((x * mask).sum()) / Math.Max(Item(mask.sum()), 1.0);
+    }
+
+    static double[] SequenceMeans(Tensor x, Tensor mask)
+    {
+        var means = x.shape[1] == 1 ? x.squeeze(1) : (x * mask).sum(-1) / mask.sum(-1);
+        return means.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+    }
+
+    static double NanReduce(double[] values, Func<double, double, double> reduce)
+    {
+        var finite = values.Where(v => !double.IsNaN(v)).ToArray();
+        return finite.Length == 0 ? double.NaN : finite.Aggregate(reduce);
+    }
+
+    static double Item(Tensor t) => t.to_type(ScalarType.Float64).item<double>();
+}
