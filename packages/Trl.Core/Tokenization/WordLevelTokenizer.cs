@@ -76,8 +76,9 @@ public sealed partial class WordLevelTokenizer : ITextTokenizer
     {
         ArgumentNullException.ThrowIfNull(ids);
         var special = _added.Where(a => a.Special).Select(a => a.Id).ToHashSet();
-        return string.Join(" ", ids.Where(i => !(skipSpecialTokens && special.Contains(i)))
-            .Select(i => _byId.TryGetValue(i, out var t) ? t : throw new ArgumentOutOfRangeException(nameof(ids), $"Token id {i} is not in the vocabulary.")));
+        // Ids past the tokenizer's vocabulary (a model's embedding matrix is often padded larger) decode to nothing,
+        // as in HF tokenizers.
+        return string.Join(" ", ids.Where(i => !(skipSpecialTokens && special.Contains(i)) && _byId.ContainsKey(i)).Select(i => _byId[i]));
     }
 
     [GeneratedRegex(@"\w+|[^\w\s]+")]

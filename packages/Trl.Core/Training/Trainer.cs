@@ -64,7 +64,7 @@ public abstract class Trainer<TExample> : IDisposable
     /// <summary>Runs training to the end (or until cancelled, then saves a checkpoint) and returns the state.</summary>
     public TrainerState Train(CancellationToken cancellationToken = default)
     {
-        int microPerEpoch = (_train.Count + Options.PerDeviceTrainBatchSize - 1) / Options.PerDeviceTrainBatchSize;
+        int microPerEpoch = MicroBatchesPerEpoch(_train.Count);
         int stepsPerEpoch = Math.Max(1, microPerEpoch / Options.GradientAccumulationSteps);
         int maxSteps = Options.MaxSteps > 0 ? Options.MaxSteps : (int)Math.Ceiling(Options.NumTrainEpochs * stepsPerEpoch);
         int warmup = LearningRateSchedules.WarmupSteps(Options, maxSteps);
@@ -77,7 +77,7 @@ public abstract class Trainer<TExample> : IDisposable
         if (Options.ResumeFromCheckpoint is { } resume) Resume(resume);
         Directory.CreateDirectory(Options.OutputDir);
 
-        using var batches = MicroBatches(microPerEpoch, stepsPerEpoch).GetEnumerator();
+        using var batches = EnumerateMicroBatches(_train).GetEnumerator();
         // Skip what the resumed run already consumed: the data order is a pure function of the seed.
         for (long i = 0; i < (long)State.GlobalStep * Options.GradientAccumulationSteps; i++) batches.MoveNext();
 
@@ -152,14 +152,23 @@ public abstract class Trainer<TExample> : IDisposable
         foreach (var c in Callbacks) c.OnLog(State, record);
     }
 
-    IEnumerable<IReadOnlyList<TExample>> MicroBatches(int microPerEpoch, int stepsPerEpoch)
+    /// <summary>Micro-batches in one epoch (transformers: ceil(examples / per_device_train_batch_size)).</summary>
+    protected virtual int MicroBatchesPerEpoch(int exampleCount) =>
+        (exampleCount + Options.PerDeviceTrainBatchSize - 1) / Options.PerDeviceTrainBatchSize;
+
+    /// <summary>The endless stream of micro-batches, epoch after epoch. The default is transformers' order: a seeded
+    /// permutation per epoch (or dataset order with <see cref="SequentialSampling"/>). It must be a pure function of
+    /// the seed, since resuming skips what a run already consumed.</summary>
+    protected virtual IEnumerable<IReadOnlyList<TExample>> EnumerateMicroBatches(IReadOnlyList<TExample> train)
     {
+        ArgumentNullException.ThrowIfNull(train);
         int seed = Options.DataSeed ?? Options.Seed;
+        int microPerEpoch = MicroBatchesPerEpoch(train.Count);
         for (int epoch = 0; ; epoch++)
         {
-            var order = SequentialSampling ? Enumerable.Range(0, _train.Count).Select(i => (long)i).ToArray() : EpochPermutation(_train.Count, seed, epoch);
+            var order = SequentialSampling ? Enumerable.Range(0, train.Count).Select(i => (long)i).ToArray() : EpochPermutation(train.Count, seed, epoch);
             for (int b = 0; b < microPerEpoch; b++)
-                yield return order.Skip(b * Options.PerDeviceTrainBatchSize).Take(Options.PerDeviceTrainBatchSize).Select(i => _train[(int)i]).ToArray();
+                yield return order.Skip(b * Options.PerDeviceTrainBatchSize).Take(Options.PerDeviceTrainBatchSize).Select(i => train[(int)i]).ToArray();
         }
     }
 
@@ -241,7 +250,13 @@ public abstract class Trainer<TExample> : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        _optimizer?.Dispose();
+        Dispose(disposing: true);
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the optimizer state; trainers holding native tensors release them too.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing) _optimizer?.Dispose();
     }
 }

@@ -1,0 +1,287 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Trl.Data;
+using Trl.Generation;
+using Trl.Grpo.Rewards;
+using Trl.Kernels;
+using Trl.Modeling;
+using Trl.Tokenization;
+using Trl.Training;
+using static TorchSharp.torch;
+
+namespace Trl.Grpo;
+
+/// <summary>Group Relative Policy Optimization (TRL's GRPOTrainer). Every <c>steps_per_generation × num_iterations</c>
+/// micro-steps it samples <c>num_generations</c> completions per prompt with the KV-cache generator, scores them with
+/// the reward functions, turns rewards into group-relative advantages, shuffles the generation batch and splits it
+/// into micro-batches; each micro-step then optimises <see cref="GrpoLoss"/> on one of them (old log-probs kept when a
+/// generation is reused, reference log-probs when beta ≠ 0).</summary>
+public sealed class GrpoTrainer : Trainer<GrpoPrompt>
+{
+    readonly CausalLM _policy;
+    readonly CausalLM? _reference;
+    readonly GrpoConfig _config;
+    readonly ITextTokenizer _tokenizer;
+    readonly IReadOnlyList<IRewardFunction> _rewards;
+    readonly long _padTokenId;
+    readonly IReadOnlyList<long> _eosTokenIds;
+    readonly ILogger? _logger;
+    readonly List<Rollout> _buffer = new();
+    long _microStep;
+    int _microInStep;
+    int _generations;
+    double _entropyCoef;
+    double _lastWorldEntropy;
+    double _windowEntropySum, _windowEntropyCount;
+
+    /// <summary>Creates a trainer. <paramref name="referenceModel"/> (a separately loaded copy of the initial weights)
+    /// is required when beta ≠ 0 and frozen; <paramref name="rewardFunctions"/> are weighted by reward_weights.</summary>
+    public GrpoTrainer(CausalLM model, CausalLM? referenceModel, GrpoConfig config, IReadOnlyList<GrpoPrompt> trainDataset,
+        ITextTokenizer tokenizer, IReadOnlyList<IRewardFunction> rewardFunctions, ILogger? logger = null)
+        : base(model, config, trainDataset, logger)
+    {
+        _policy = model;
+        _config = config;
+        _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+        _rewards = rewardFunctions ?? throw new ArgumentNullException(nameof(rewardFunctions));
+        _logger = logger;
+        if (_rewards.Count == 0) throw new ArgumentException("GRPO needs at least one reward function.", nameof(rewardFunctions));
+        if (config.RewardWeights is { } w && w.Count != _rewards.Count)
+            throw new ArgumentException($"reward_weights has {w.Count} values but there are {_rewards.Count} reward functions.");
+        if (config.Beta != 0.0)
+        {
+            _reference = referenceModel ?? throw new ArgumentException("beta != 0 needs a reference model.", nameof(referenceModel));
+            _reference.Freeze();
+        }
+        _padTokenId = tokenizer.Special.PadTokenId ?? model.Config.PadTokenId ?? tokenizer.Special.EosTokenId ?? 0;
+        _eosTokenIds = tokenizer.Special.EosTokenId is long eos ? model.Config.EosTokenIds.Append(eos).Distinct().ToArray() : model.Config.EosTokenIds;
+        _entropyCoef = config.EntropyCoef;
+    }
+
+    int StepsPerGeneration => _config.EffectiveStepsPerGeneration;
+    int GenerateEvery => StepsPerGeneration * _config.NumIterations;
+    int UniquePromptsPerGeneration => _config.EffectiveGenerationBatchSize / _config.NumGenerations;
+
+    /// <inheritdoc />
+    protected override int MicroBatchesPerEpoch(int exampleCount) =>
+        Math.Max(1, exampleCount / UniquePromptsPerGeneration) * GenerateEvery;
+
+    /// <summary>TRL's RepeatSampler geometry: each micro-batch is the whole generation batch (every prompt repeated
+    /// num_generations times), repeated for the steps_per_generation × num_iterations micro-steps it feeds.</summary>
+    protected override IEnumerable<IReadOnlyList<GrpoPrompt>> EnumerateMicroBatches(IReadOnlyList<GrpoPrompt> train)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var sampler = new RepeatSampler(train.Count, _config.NumGenerations, UniquePromptsPerGeneration, GenerateEvery,
+            _config.ShuffleDataset, _config.DataSeed ?? _config.Seed);
+        var batch = new List<GrpoPrompt>(_config.EffectiveGenerationBatchSize);
+        foreach (var index in sampler.Indices())
+        {
+            batch.Add(train[index]);
+            if (batch.Count < _config.EffectiveGenerationBatchSize) continue;
+            yield return batch.ToArray();
+            batch.Clear();
+        }
+    }
+
+    /// <inheritdoc />
+    protected override LossOutput ComputeLoss(IReadOnlyList<GrpoPrompt> microBatch, StepContext context)
+    {
+        ArgumentNullException.ThrowIfNull(microBatch);
+        ArgumentNullException.ThrowIfNull(context);
+        if (_buffer.Count == 0) _microStep = (long)State.GlobalStep * context.GradientAccumulationSteps;
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (_buffer.Count == 0 || _microStep % GenerateEvery == 0)
+            foreach (var (k, v) in GenerateAndScore(microBatch)) metrics[k] = v;
+        var chunk = _buffer[(int)(_microStep % StepsPerGeneration)];
+        _microStep++;
+
+        bool bonus = _config.EntropyCoef != 0.0 || _config.UseAdaptiveEntropy;
+        var (logps, entropies) = PerTokenLogps(_policy, chunk, entropyWithGrad: bonus);
+        double coef = _config.UseAdaptiveEntropy ? (_lastWorldEntropy <= _config.EntropyTarget ? _entropyCoef : 0.0) : _entropyCoef;
+        var output = GrpoLoss.Compute(_config, new GrpoLoss.Inputs(logps, chunk.OldLogps, chunk.RefLogps, chunk.Advantages,
+            chunk.CompletionMask, entropies, chunk.NumItemsInBatch, context.GradientAccumulationSteps, Training: true), coef);
+        foreach (var (k, v) in output.Metrics) metrics[k] = v;
+
+        if (++_microInStep >= context.GradientAccumulationSteps)
+        {
+            _microInStep = 0;
+            if (bonus) UpdateEntropyController(output);
+            if (bonus) metrics["entropy_coef"] = _entropyCoef;
+        }
+        else if (_config.UseAdaptiveEntropy) { _windowEntropySum += output.EntropySum; _windowEntropyCount += output.EntropyCount; }
+        return new LossOutput(output.Loss, metrics);
+    }
+
+    void UpdateEntropyController(GrpoLoss.Output last)
+    {
+        if (!_config.UseAdaptiveEntropy) return;
+        double world = (_windowEntropySum + last.EntropySum) / Math.Max(_windowEntropyCount + last.EntropyCount, 1.0);
+        _entropyCoef = world <= _config.EntropyTarget
+            ? Math.Min(_entropyCoef + _config.EntropyCoefDelta, _config.EntropyCoefMax)
+            : Math.Max(_entropyCoef - _config.EntropyCoefDelta, _config.EntropyCoefMin);
+        _lastWorldEntropy = world;
+        _windowEntropySum = _windowEntropyCount = 0;
+    }
+
+    /// <summary>Log-probs (and entropies) of the completion tokens under <paramref name="model"/>, from the
+    /// temperature-scaled logits; only the completion positions are projected onto the vocabulary.</summary>
+    (Tensor Logps, Tensor Entropies) PerTokenLogps(CausalLM model, Rollout chunk, bool entropyWithGrad)
+    {
+        var input = cat(new[] { chunk.PromptIds, chunk.CompletionIds }, 1);
+        var attention = cat(new[] { chunk.PromptMask, chunk.CompletionMask.to_type(ScalarType.Int64) }, 1);
+        var positions = Sequences.PositionIdsFromAttentionMask(attention);
+        var hidden = model.Decoder.Forward(input, attention, positions);
+        long promptLength = chunk.PromptIds.shape[1], completionLength = chunk.CompletionIds.shape[1];
+        var logits = model.Project(hidden.narrow(1, promptLength - 1, completionLength)).to_type(ScalarType.Float32) / _config.Temperature;
+        var logps = LogProbs.SelectiveLogSoftmax(logits, chunk.CompletionIds);
+        var entropies = entropyWithGrad ? LogProbs.EntropyFromLogits(logits) : LogProbs.EntropyFromLogits(logits.detach());
+        return (logps, entropies);
+    }
+
+    /// <summary>Samples, scores and buffers one generation batch; returns the generation metrics.</summary>
+    Dictionary<string, double> GenerateAndScore(IReadOnlyList<GrpoPrompt> batch)
+    {
+        foreach (var old in _buffer) old.Dispose();
+        _buffer.Clear();
+        int n = batch.Count, generation = _generations++;
+        var device = _policy.Decoder.embed_tokens.weight!.device;
+        var generated = new TextGenerator(_policy).Generate(batch.Select(p => p.PromptIds).ToList(), new GenerationOptions
+        {
+            MaxNewTokens = _config.MaxCompletionLength,
+            DoSample = true,
+            Temperature = _config.Temperature,
+            TopK = _config.TopK,
+            TopP = _config.TopP,
+            MinP = _config.MinP,
+            RepetitionPenalty = _config.RepetitionPenalty,
+            EosTokenIds = _eosTokenIds,
+            PadTokenId = _padTokenId,
+            Seed = _config.Seed + generation,
+        });
+        var completionIds = generated.CompletionIds;
+        var texts = completionIds.Select(ids => _tokenizer.Decode(ids, skipSpecialTokens: true)).ToList();
+
+        // Rewards [N, F], NaN where a function did not apply.
+        var inputs = new RewardInputs(batch.Select(p => p.PromptText).ToList(), texts, completionIds, batch.Select(p => p.Columns).ToList(), State)
+        {
+            PromptMessages = batch.Select(p => p.PromptMessages).ToList(),
+        };
+        var rewardTable = new float[n * _rewards.Count];
+        for (int f = 0; f < _rewards.Count; f++)
+        {
+            var scores = _rewards[f].Score(inputs);
+            if (scores.Count != n) throw new InvalidOperationException($"reward function {_rewards[f].Name} returned {scores.Count} scores for {n} completions.");
+            for (int i = 0; i < n; i++) rewardTable[i * _rewards.Count + f] = scores[i] is double s ? (float)s : float.NaN;
+        }
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        using var scope = NewDisposeScope();
+        var rewards = tensor(rewardTable, new long[] { n, _rewards.Count });
+        var weights = _config.RewardWeights ?? Enumerable.Repeat(1.0, _rewards.Count).ToArray();
+        var advantage = GrpoAdvantages.Compute(rewards, weights, _config.NumGenerations, _config.ScaleRewards, _config.MultiObjectiveAggregation);
+
+        var promptIds = SequencePadding.PadIds(batch.Select(p => p.PromptIds).ToList(), _padTokenId, PaddingSide.Left);
+        var promptMask = SequencePadding.PadIds(batch.Select(p => (IReadOnlyList<long>)Enumerable.Repeat(1L, p.PromptIds.Count).ToArray()).ToList(), 0, PaddingSide.Left);
+        var nonEmpty = completionIds.Select(c => c.Count == 0 ? (IReadOnlyList<long>)new[] { _padTokenId } : c).ToList();
+        var completion = SequencePadding.PadIds(nonEmpty, _padTokenId, PaddingSide.Right, _config.PadToMultipleOf);
+        var completionMask = SequencePadding.PadIds(completionIds.Select(c => (IReadOnlyList<long>)Enumerable.Repeat(1L, c.Count).ToArray()).ToList(), 0, PaddingSide.Right, _config.PadToMultipleOf);
+        if (completionMask.shape[1] < completion.shape[1])
+            completionMask = nn.functional.pad(completionMask, new long[] { 0, completion.shape[1] - completionMask.shape[1] });
+        var lossMask = completionMask.to_type(ScalarType.Float32);
+        if (_config.MaskTruncatedCompletions)
+            lossMask = lossMask * tensor(generated.EndedWithEos.Select(e => e ? 1f : 0f).ToArray()).unsqueeze(1);
+        double numItems = lossMask.sum().item<float>();
+        State.NumTokens += promptMask.sum().item<long>() + completionMask.sum().item<long>();
+
+        // Shuffle the rows (TRL's shuffle_sequence_dict) and split into steps_per_generation micro-batches.
+        using var g = new Generator((ulong)(_config.Seed + 7919L * (generation + 1)));
+        var perm = randperm(n, generator: g);
+        bool needOld = _config.GradientAccumulationSteps % GenerateEvery != 0;
+        int b = n / StepsPerGeneration;
+        for (int k = 0; k < StepsPerGeneration; k++)
+        {
+            var rows = perm.narrow(0, k * b, b).to(device);
+            var chunk = new Rollout(promptIds.to(device).index_select(0, rows), promptMask.to(device).index_select(0, rows),
+                completion.to(device).index_select(0, rows), lossMask.to(device).index_select(0, rows),
+                advantage.Advantages.to(device).index_select(0, rows), numItems);
+            using (no_grad())
+            {
+                if (needOld) chunk.OldLogps = PerTokenLogps(_policy, chunk, entropyWithGrad: false).Logps.detach();
+                if (_reference is not null) chunk.RefLogps = PerTokenLogps(_reference, chunk, entropyWithGrad: false).Logps.detach();
+            }
+            chunk.DetachFromScope();
+            _buffer.Add(chunk);
+        }
+
+        var lengths = completionIds.Select(c => (double)c.Count).ToArray();
+        var terminated = lengths.Where((_, i) => generated.EndedWithEos[i]).ToArray();
+        metrics["completions/mean_length"] = lengths.Average();
+        metrics["completions/min_length"] = lengths.Min();
+        metrics["completions/max_length"] = lengths.Max();
+        metrics["completions/clipped_ratio"] = 1.0 - (double)terminated.Length / n;
+        metrics["completions/mean_terminated_length"] = terminated.Length > 0 ? terminated.Average() : 0.0;
+        metrics["completions/min_terminated_length"] = terminated.Length > 0 ? terminated.Min() : 0.0;
+        metrics["completions/max_terminated_length"] = terminated.Length > 0 ? terminated.Max() : 0.0;
+        for (int f = 0; f < _rewards.Count; f++)
+        {
+            var column = rewards.select(1, f);
+            var valid = column.isnan().logical_not();
+            metrics[$"rewards/{_rewards[f].Name}/mean"] = valid.any().item<bool>() ? column.masked_select(valid).mean().item<float>() : double.NaN;
+            metrics[$"rewards/{_rewards[f].Name}/std"] = NanStats.Std(column).item<float>();
+        }
+        metrics["reward"] = advantage.Reward;
+        metrics["reward_std"] = advantage.RewardStd;
+        metrics["frac_reward_zero_std"] = advantage.FracRewardZeroStd;
+        advantage.Advantages.Dispose();
+        LogCompletions(batch, texts, rewardTable);
+        return metrics;
+    }
+
+    void LogCompletions(IReadOnlyList<GrpoPrompt> batch, IReadOnlyList<string> texts, float[] rewardTable)
+    {
+        int f = _rewards.Count;
+        if (_config.NumCompletionsToPrint > 0 && _logger is not null)
+            for (int i = 0; i < Math.Min(_config.NumCompletionsToPrint, texts.Count); i++)
+                _logger.LogInformation("step {Step} sample {Index}: prompt={Prompt} completion={Completion} rewards=[{Rewards}]", State.GlobalStep, i,
+                    batch[i].PromptText, texts[i], string.Join(", ", Enumerable.Range(0, f).Select(k => rewardTable[i * f + k].ToString("G4", CultureInfo.InvariantCulture))));
+        if (!_config.LogCompletions) return;
+        Directory.CreateDirectory(Options.OutputDir);
+        using var writer = File.AppendText(Path.Combine(Options.OutputDir, "completions.jsonl"));
+        for (int i = 0; i < texts.Count; i++)
+        {
+            var row = new Dictionary<string, object?> { ["step"] = State.GlobalStep, ["prompt"] = batch[i].PromptText, ["completion"] = texts[i] };
+            for (int k = 0; k < f; k++) row[_rewards[k].Name] = float.IsNaN(rewardTable[i * f + k]) ? null : rewardTable[i * f + k];
+            writer.WriteLine(JsonSerializer.Serialize(row));
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var chunk in _buffer) chunk.Dispose();
+            _buffer.Clear();
+        }
+        base.Dispose(disposing);
+    }
+
+    /// <summary>One buffered micro-batch of a generation: tensors kept alive across optimizer steps.</summary>
+    sealed class Rollout(Tensor promptIds, Tensor promptMask, Tensor completionIds, Tensor completionMask, Tensor advantages, double numItemsInBatch) : IDisposable
+    {
+        public Tensor PromptIds { get; } = promptIds;
+        public Tensor PromptMask { get; } = promptMask;
+        public Tensor CompletionIds { get; } = completionIds;
+        public Tensor CompletionMask { get; } = completionMask;
+        public Tensor Advantages { get; } = advantages;
+        public double NumItemsInBatch { get; } = numItemsInBatch;
+        public Tensor? OldLogps { get; set; }
+        public Tensor? RefLogps { get; set; }
+
+        IEnumerable<Tensor> All() => new[] { PromptIds, PromptMask, CompletionIds, CompletionMask, Advantages, OldLogps, RefLogps }.OfType<Tensor>();
+
+        public void DetachFromScope() { foreach (var t in All()) t.DetachFromDisposeScope(); }
+
+        public void Dispose() { foreach (var t in All()) t.Dispose(); }
+    }
+}
