@@ -13,6 +13,7 @@ internal static class CliApp
           sft         supervised fine-tuning (Trl.Sft)
           dpo         direct preference optimization (Trl.Dpo)
           reward      reward modelling (Trl.Reward)
+          grpo        group relative policy optimization, online RL with reward functions (Trl.Grpo)
           generate    generate from a checkpoint
           env         versions, device and native backend status
 
@@ -35,9 +36,10 @@ internal static class CliApp
                 "sft" => SftCommand.Run(rest, output),
                 "dpo" => DpoCommand.Run(rest, output),
                 "reward" => RewardCommand.Run(rest, output),
+                "grpo" => GrpoCommand.Run(rest, output),
                 "generate" => GenerateCommand.Run(rest, output),
                 "env" => EnvCommand.Run(output),
-                _ => throw new CliException($"unknown command '{args[0]}' (commands: sft, dpo, reward, generate, env)."),
+                _ => throw new CliException($"unknown command '{args[0]}' (commands: sft, dpo, reward, grpo, generate, env)."),
             };
         }
         catch (CliException e) { return Fail(error, e.Message, ExitCodes.BadConfig); }

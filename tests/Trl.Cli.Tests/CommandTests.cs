@@ -70,4 +70,28 @@ public class CommandTests
         Assert.That(lines[^1]!["loss"]!.GetValue<double>(), Is.LessThan(lines[0]!["loss"]!.GetValue<double>()));
         Assert.That(File.Exists(Path.Combine(outDir, "model.safetensors")), Is.True);
     }
+
+    [Test]
+    public void GrpoOnTheEmbeddedDefaultRaisesTheMeanReward()
+    {
+        var outDir = CliRunner.TempDir();
+        var (code, output, error) = CliRunner.Run("grpo", "--output_dir", outDir, "--max_steps", "100", "--logging_steps", "10");
+        Assert.That(code, Is.EqualTo(0), error);
+        var lines = File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.That(lines, Has.Count.EqualTo(10));
+        foreach (var key in new[] { "loss", "reward", "reward_std", "frac_reward_zero_std", "rewards/similarity_reward/mean", "completions/mean_length",
+                     "completions/clipped_ratio", "entropy", "clip_ratio/region_mean", "num_tokens", "step", "epoch" })
+            Assert.That(lines[0]![key], Is.Not.Null, key);
+        double first = lines[0]!["reward"]!.GetValue<double>(), last = lines.Skip(7).Average(l => l!["reward"]!.GetValue<double>());
+        Assert.That(last, Is.GreaterThan(first + 0.05), output);
+        Assert.That(File.Exists(Path.Combine(outDir, "model.safetensors")), Is.True);
+    }
+
+    [Test]
+    public void GrpoWithoutRewardFunctionsOnUserDataIsAClearError()
+    {
+        var (code, _, error) = CliRunner.Run("grpo", "--model_name_or_path", Fixtures.Trl("models", "qwen2_tiny"), "--dataset_name", Path.Combine(Fixtures.Root, "cli", "sft_rows.jsonl"));
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(error, Does.Contain("--reward_funcs"));
+    }
 }

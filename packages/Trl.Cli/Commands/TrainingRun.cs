@@ -53,11 +53,12 @@ internal sealed class TrainingRun
         return (new TrainingRun(modelPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), split, dir), config);
     }
 
-    public static bool Help<TConfig>(CliArguments args, string command, TConfig defaults, TextWriter output) where TConfig : class
+    public static bool Help<TConfig>(CliArguments args, string command, TConfig defaults, TextWriter output,
+        IEnumerable<(string Key, string Default, string Help)>? commandFields = null) where TConfig : class
     {
         if (!args.Has("help")) return false;
         output.WriteLine($"usage: trl {command} [--config {command}.yaml] [--field value ...]\n\nFields (TRL's names):");
-        output.Write(ConfigBinder.Help(defaults, CommonFields));
+        output.Write(ConfigBinder.Help(defaults, CommonFields.Concat(commandFields ?? [])));
         return true;
     }
 
