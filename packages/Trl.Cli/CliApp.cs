@@ -14,6 +14,14 @@ internal static class CliApp
           dpo         direct preference optimization (Trl.Dpo)
           reward      reward modelling (Trl.Reward)
           grpo        group relative policy optimization, online RL with reward functions (Trl.Grpo)
+
+        experimental (prerelease trainer packages; options and results may change):
+          kto         Kahneman-Tversky optimization on unpaired labels (Trl.Experimental.Kto)
+          cpo         contrastive preference optimization, SimPO, AlphaPO (Trl.Experimental.Cpo)
+          orpo        odds-ratio preference optimization (Trl.Experimental.Orpo)
+          bco         binary classifier optimization (Trl.Experimental.Bco)
+          prm         process reward modelling on stepwise supervision (Trl.Experimental.Prm)
+
           generate    generate from a checkpoint
           env         versions, device and native backend status
 
@@ -37,9 +45,14 @@ internal static class CliApp
                 "dpo" => DpoCommand.Run(rest, output),
                 "reward" => RewardCommand.Run(rest, output),
                 "grpo" => GrpoCommand.Run(rest, output),
+                "kto" => KtoCommand.Run(rest, output),
+                "cpo" => CpoCommand.Run(rest, output),
+                "orpo" => OrpoCommand.Run(rest, output),
+                "bco" => BcoCommand.Run(rest, output),
+                "prm" => PrmCommand.Run(rest, output),
                 "generate" => GenerateCommand.Run(rest, output),
                 "env" => EnvCommand.Run(output),
-                _ => throw new CliException($"unknown command '{args[0]}' (commands: sft, dpo, reward, grpo, generate, env)."),
+                _ => throw new CliException($"unknown command '{args[0]}' (commands: sft, dpo, reward, grpo, kto, cpo, orpo, bco, prm, generate, env)."),
             };
         }
         catch (CliException e) { return Fail(error, e.Message, ExitCodes.BadConfig); }

@@ -39,6 +39,10 @@ public class CommandTests
 
     [TestCase("sft", "cli/sft_nll.yaml", "trl/trainers/sft_nll/result.json")]
     [TestCase("dpo", "cli/dpo_exo_pair.yaml", "trl2/trainers/dpo_exo_pair/result.json")]
+    [TestCase("kto", "cli/kto.yaml", "trl/trainers/kto/result.json")]
+    [TestCase("cpo", "cli/cpo.yaml", "trl/trainers/cpo/result.json")]
+    [TestCase("orpo", "cli/orpo.yaml", "trl/trainers/orpo/result.json")]
+    [TestCase("bco", "cli/bco.yaml", "trl/trainers/bco/result.json")]
     public void YamlConfigReproducesTheRecordedTrlRun(string command, string yaml, string golden)
     {
         var history = Fixtures.Json(Path.Combine(Fixtures.Root, golden))["log_history"]!.AsArray();
@@ -59,6 +63,11 @@ public class CommandTests
 
     [TestCase("dpo", "rewards/accuracies")]
     [TestCase("reward", "accuracy")]
+    [TestCase("kto", "rewards/margins")]
+    [TestCase("cpo", "rewards/accuracies")]
+    [TestCase("orpo", "log_odds_ratio")]
+    [TestCase("bco", "rewards/margins")]
+    [TestCase("prm", "accuracy")]
     public void PreferenceTrainersRunOnTheEmbeddedDefault(string command, string metric)
     {
         var outDir = CliRunner.TempDir();

@@ -6,7 +6,7 @@ namespace Trl.Cli.Commands;
 /// model or dataset is given, so `trl sft` trains something real out of the box on a CPU.</summary>
 internal static class EmbeddedDefault
 {
-    static readonly string[] Files = { "config.json", "tokenizer.json", "tokenizer_config.json", "train.jsonl", "test.jsonl", "preference.jsonl", "prompts.jsonl" };
+    static readonly string[] Files = { "config.json", "tokenizer.json", "tokenizer_config.json", "train.jsonl", "test.jsonl", "preference.jsonl", "prompts.jsonl", "unpaired.jsonl", "stepwise.jsonl" };
 
     /// <summary>Extracts the files into a fresh folder and returns it.</summary>
     public static string Extract()

@@ -66,7 +66,13 @@ internal sealed class TrainingRun
 
     public IEnumerable<DatasetRow> ReadRows() => DatasetLoader.Read(DatasetPath, Split);
 
+    /// <summary>The policy (or a reference copy): the embedded tiny model initialised from the seed, or the given folder.</summary>
+    public CausalLM LoadCausalLM(long seed) => Embedded ? CausalLM.FromConfig(EmbeddedModelConfig(), seed) : CausalLM.FromPretrained(ModelPath!);
+
     public ModelConfig EmbeddedModelConfig() => ModelConfig.Load(Path.Combine(EmbeddedDir!, "config.json"));
+
+    /// <summary>The pad id batches use: the tokenizer's pad token, else its EOS, else 0.</summary>
+    public static long PadTokenId(ITextTokenizer tokenizer) => tokenizer.Special.PadTokenId ?? tokenizer.Special.EosTokenId ?? 0;
 
     public static void CheckVocabulary(ITextTokenizer tokenizer, PretrainedModel model, string tokenizerPath)
     {

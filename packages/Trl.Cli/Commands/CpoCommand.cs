@@ -1,0 +1,33 @@
+using Trl.Cli.Arguments;
+using Trl.Cpo;
+using Trl.Data;
+
+namespace Trl.Cli.Commands;
+
+/// <summary><c>trl cpo</c> (experimental, Trl.Experimental.Cpo): contrastive preference optimisation without a
+/// reference model (SimPO and AlphaPO through loss_type).</summary>
+internal static class CpoCommand
+{
+    static CpoConfig EmbeddedDefaults() => new()
+    {
+        OutputDir = "trl-cpo-output", LearningRate = 1e-3, MaxSteps = 150, PerDeviceTrainBatchSize = 16,
+        LoggingSteps = 25, SaveSteps = 0, Seed = 42, MaxLength = 64,
+    };
+
+    public static int Run(CliArguments args, TextWriter output)
+    {
+        if (TrainingRun.Help(args, "cpo", new CpoConfig(), output)) return ExitCodes.Success;
+        var (run, config) = TrainingRun.Resolve(args, "cpo", new CpoConfig(), EmbeddedDefaults(), "preference.jsonl");
+        ExperimentalNotice.Write(output, "cpo", "Trl.Experimental.Cpo");
+        var tokenizer = run.LoadTokenizer();
+        using var model = run.LoadCausalLM(config.Seed);
+        TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
+        var pairs = DatasetLoader.PrepareAll(run.ReadRows(), r => LegacyPreferenceExample.Tokenize(r, tokenizer, config.MaxLength), config.BadRowPolicy, null, out int skipped);
+        output.WriteLine($"trl cpo: {pairs.Count} pairs from {run.DatasetPath} ({skipped} bad rows skipped); loss {config.LossType}, beta {config.Beta}; output {config.OutputDir}");
+        using var trainer = new CpoTrainer(model, config, pairs, TrainingRun.PadTokenId(tokenizer));
+        trainer.Callbacks.Add(new ConsoleReporter(output));
+        var state = trainer.Train();
+        run.Finish(model, config, state, output);
+        return ExitCodes.Success;
+    }
+}

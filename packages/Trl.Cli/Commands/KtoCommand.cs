@@ -1,0 +1,34 @@
+using Trl.Cli.Arguments;
+using Trl.Kto;
+
+namespace Trl.Cli.Commands;
+
+/// <summary><c>trl kto</c> (experimental, Trl.Experimental.Kto): prompt/completion/label rows, or preference rows
+/// unpaired. The embedded default learns from correct (desirable) and wrong (undesirable) reversals.</summary>
+internal static class KtoCommand
+{
+    static KtoConfig EmbeddedDefaults() => new()
+    {
+        OutputDir = "trl-kto-output", LearningRate = 1e-3, MaxSteps = 150, PerDeviceTrainBatchSize = 16,
+        LoggingSteps = 25, SaveSteps = 0, Seed = 42, MaxLength = 64,
+    };
+
+    public static int Run(CliArguments args, TextWriter output)
+    {
+        if (TrainingRun.Help(args, "kto", new KtoConfig(), output)) return ExitCodes.Success;
+        var (run, config) = TrainingRun.Resolve(args, "kto", new KtoConfig(), EmbeddedDefaults(), "unpaired.jsonl");
+        ExperimentalNotice.Write(output, "kto", "Trl.Experimental.Kto");
+        var tokenizer = run.LoadTokenizer();
+        using var model = run.LoadCausalLM(config.Seed);
+        using var reference = run.LoadCausalLM(config.Seed);
+        TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
+        var preparer = new KtoDatasetPreparer(tokenizer, config);
+        var examples = preparer.Prepare(run.ReadRows(), config.BadRowPolicy);
+        output.WriteLine($"trl kto: {examples.Count} examples from {run.DatasetPath} ({preparer.Dropped} dropped); beta {config.Beta}; output {config.OutputDir}");
+        using var trainer = new KtoTrainer(model, reference, config, examples, TrainingRun.PadTokenId(tokenizer));
+        trainer.Callbacks.Add(new ConsoleReporter(output));
+        var state = trainer.Train();
+        run.Finish(model, config, state, output);
+        return ExitCodes.Success;
+    }
+}

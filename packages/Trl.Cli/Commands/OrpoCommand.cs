@@ -1,0 +1,33 @@
+using Trl.Cli.Arguments;
+using Trl.Data;
+using Trl.Orpo;
+
+namespace Trl.Cli.Commands;
+
+/// <summary><c>trl orpo</c> (experimental, Trl.Experimental.Orpo): NLL on the chosen answer plus the odds-ratio
+/// preference term, no reference model.</summary>
+internal static class OrpoCommand
+{
+    static OrpoConfig EmbeddedDefaults() => new()
+    {
+        OutputDir = "trl-orpo-output", LearningRate = 1e-3, MaxSteps = 150, PerDeviceTrainBatchSize = 16,
+        LoggingSteps = 25, SaveSteps = 0, Seed = 42, MaxLength = 64,
+    };
+
+    public static int Run(CliArguments args, TextWriter output)
+    {
+        if (TrainingRun.Help(args, "orpo", new OrpoConfig(), output)) return ExitCodes.Success;
+        var (run, config) = TrainingRun.Resolve(args, "orpo", new OrpoConfig(), EmbeddedDefaults(), "preference.jsonl");
+        ExperimentalNotice.Write(output, "orpo", "Trl.Experimental.Orpo");
+        var tokenizer = run.LoadTokenizer();
+        using var model = run.LoadCausalLM(config.Seed);
+        TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
+        var pairs = DatasetLoader.PrepareAll(run.ReadRows(), r => LegacyPreferenceExample.Tokenize(r, tokenizer, config.MaxLength), config.BadRowPolicy, null, out int skipped);
+        output.WriteLine($"trl orpo: {pairs.Count} pairs from {run.DatasetPath} ({skipped} bad rows skipped); beta {config.Beta}; output {config.OutputDir}");
+        using var trainer = new OrpoTrainer(model, config, pairs, TrainingRun.PadTokenId(tokenizer));
+        trainer.Callbacks.Add(new ConsoleReporter(output));
+        var state = trainer.Train();
+        run.Finish(model, config, state, output);
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,44 @@
+using Trl.Cli.Arguments;
+using Trl.Data;
+using Trl.Modeling;
+using Trl.Prm;
+
+namespace Trl.Cli.Commands;
+
+/// <summary><c>trl prm</c> (experimental, Trl.Experimental.Prm): a process reward model trained on stepwise
+/// supervision (prompt, completions list, labels list) as token classification at each step's end. A causal LM
+/// folder gets a fresh two-label head. The embedded default labels each step of a reversal right or wrong.</summary>
+internal static class PrmCommand
+{
+    static PrmConfig EmbeddedDefaults() => new()
+    {
+        OutputDir = "trl-prm-output", LearningRate = 1e-3, MaxSteps = 150, PerDeviceTrainBatchSize = 16,
+        LoggingSteps = 25, SaveSteps = 0, Seed = 42, MaxLength = 64,
+    };
+
+    public static int Run(CliArguments args, TextWriter output)
+    {
+        if (TrainingRun.Help(args, "prm", new PrmConfig(), output)) return ExitCodes.Success;
+        var (run, config) = TrainingRun.Resolve(args, "prm", new PrmConfig(), EmbeddedDefaults(), "stepwise.jsonl");
+        ExperimentalNotice.Write(output, "prm", "Trl.Experimental.Prm");
+        var tokenizer = run.LoadTokenizer();
+        using var model = run.Embedded ? NewTokenClassifier(run.EmbeddedModelConfig(), config.Seed) : TokenClassifier.FromCausalLM(run.ModelPath!, numLabels: 2, config.Seed);
+        TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
+        var examples = DatasetLoader.PrepareAll(run.ReadRows(), r => PrmExample.Tokenize(r, tokenizer, config), config.BadRowPolicy, null, out int skipped);
+        output.WriteLine($"trl prm: {examples.Count} examples from {run.DatasetPath} ({skipped} bad rows skipped); output {config.OutputDir}");
+        using var trainer = new PrmTrainer(model, config, examples, TrainingRun.PadTokenId(tokenizer));
+        trainer.Callbacks.Add(new ConsoleReporter(output));
+        var state = trainer.Train();
+        run.Finish(model, config, state, output);
+        return ExitCodes.Success;
+    }
+
+    static TokenClassifier NewTokenClassifier(ModelConfig lm, long seed)
+    {
+        var raw = (System.Text.Json.Nodes.JsonObject)lm.Raw.DeepClone();
+        raw["num_labels"] = 2;
+        raw["architectures"] = new System.Text.Json.Nodes.JsonArray("Qwen2ForTokenClassification");
+        TorchSharp.torch.manual_seed(seed);
+        return new TokenClassifier(ModelConfig.FromJson(raw));
+    }
+}
