@@ -73,6 +73,10 @@ grep -q "is Stable but references the Experimental package Trl.Experimental.Kto"
 rm -rf "$ROOT/artifacts/rulecheck"
 echo "refused: Trl.BadStable is Stable but references the Experimental package Trl.Experimental.Kto"
 
+# The stable tool bundles the experimental trainers privately: its package must declare no dependency at all.
+if unzip -p "$ROOT/artifacts/packages/Trl.Cli.1.0.0.nupkg" Trl.Cli.nuspec | grep -qi "<dependency"; then
+  echo "FAIL: the stable Trl.Cli tool package declares NuGet dependencies"; exit 1
+fi
 # The tool installs from the local feed and runs.
 echo "== dotnet tool install Trl.Cli"
 dotnet tool install Trl.Cli --version 1.0.0 --tool-path "$work/tools" --configfile "$work/NuGet.config" >/dev/null
