@@ -21,6 +21,10 @@ public sealed class MlTokenizer(Tokenizer tokenizer, int vocabSize, SpecialToken
     /// <inheritdoc />
     public string? ChatTemplate { get; } = chatTemplate;
 
+    /// <summary>Ids skipped by <see cref="Decode"/> with skipSpecialTokens (the added tokens marked special); when
+    /// empty, the EOS, BOS and pad ids.</summary>
+    public IReadOnlySet<long> SpecialTokenIds { get; init; } = new HashSet<long>();
+
     /// <inheritdoc />
     public IReadOnlyList<long> Encode(string text) => Inner.EncodeToIds(text).Select(i => (long)i).ToArray();
 
@@ -32,7 +36,9 @@ public sealed class MlTokenizer(Tokenizer tokenizer, int vocabSize, SpecialToken
     public string Decode(IEnumerable<long> ids, bool skipSpecialTokens = false)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        var special = new HashSet<long?> { Special.EosTokenId, Special.BosTokenId, Special.PadTokenId };
-        return Inner.Decode(ids.Where(i => !(skipSpecialTokens && special.Contains(i))).Select(i => checked((int)i))) ?? "";
+        var special = SpecialTokenIds.Count > 0 ? SpecialTokenIds
+            : new[] { Special.EosTokenId, Special.BosTokenId, Special.PadTokenId }.OfType<long>().ToHashSet();
+        // Ids past the vocabulary (embedding matrices are often padded larger) decode to nothing, as in HF.
+        return Inner.Decode(ids.Where(i => i < VocabSize && !(skipSpecialTokens && special.Contains(i))).Select(i => checked((int)i))) ?? "";
     }
 }

@@ -5,8 +5,9 @@ namespace Trl.Tokenization;
 /// <summary>Loads a Hugging Face tokenizer folder (tokenizer.json + tokenizer_config.json).</summary>
 public static class TokenizerLoader
 {
-    /// <summary>Loads the tokenizer in <paramref name="directory"/>. WordLevel models are supported here; other
-    /// tokenizer.json models fail with an error that names the model type and the file.</summary>
+    /// <summary>Loads the tokenizer in <paramref name="directory"/>: byte-level BPE (GPT-2, Qwen, Llama 3, SmolLM …)
+    /// through Microsoft.ML.Tokenizers, or WordLevel. Other tokenizer.json models fail with an error that names the
+    /// model type and the file.</summary>
     public static ITextTokenizer FromPretrained(string directory)
     {
         var tokenizerPath = Path.Combine(directory, "tokenizer.json");
@@ -22,16 +23,9 @@ public static class TokenizerLoader
             .Select(a => (a!["content"]!.GetValue<string>(), a["id"]!.GetValue<long>(), a["special"]?.GetValue<bool>() ?? false)).ToList();
         var model = tok["model"]?.AsObject() ?? throw new InvalidDataException($"{tokenizerPath}: no 'model'.");
         string type = model["type"]?.GetValue<string>() ?? "?";
-        if (type != "WordLevel")
-            throw new NotSupportedException($"{tokenizerPath}: tokenizer model type '{type}' is not supported yet (supported: WordLevel).");
+        if (type is not ("WordLevel" or "BPE"))
+            throw new NotSupportedException($"{tokenizerPath}: tokenizer model type '{type}' is not supported yet (supported: BPE (byte-level), WordLevel).");
         var vocab = model["vocab"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<long>());
-        string? normalizer = tok["normalizer"]?["type"]?.GetValue<string>();
-        if (normalizer is not (null or "Lowercase"))
-            throw new NotSupportedException($"{tokenizerPath}: normalizer '{normalizer}' is not supported with WordLevel (supported: none, Lowercase).");
-        string? pre = tok["pre_tokenizer"]?["type"]?.GetValue<string>();
-        if (pre is not ("Whitespace" or null))
-            throw new NotSupportedException($"{tokenizerPath}: pre-tokenizer '{pre}' is not supported with WordLevel (supported: Whitespace).");
-
         long? Id(string? token) => token is not null && vocab.TryGetValue(token, out var id) ? id
             : added.Where(a => a.Item1 == token).Select(a => (long?)a.Item2).FirstOrDefault();
         string? Token(string key) => config[key] switch { JsonValue v => v.GetValue<string>(), JsonObject o => o["content"]?.GetValue<string>(), _ => null };
@@ -42,6 +36,19 @@ public static class TokenizerLoader
             BosToken = Token("bos_token"), BosTokenId = Id(Token("bos_token")),
             UnkTokenId = Id(model["unk_token"]?.GetValue<string>()),
         };
+        if (type == "BPE")
+        {
+            var addedIds = added.ToDictionary(a => a.Item1, a => checked((int)a.Item2), StringComparer.Ordinal);
+            int vocabSize = (int)Math.Max(vocab.Values.DefaultIfEmpty(-1).Max(), added.Select(a => a.Item2).DefaultIfEmpty(-1).Max()) + 1;
+            var specialIds = added.Where(a => a.Item3).Select(a => a.Item2).ToHashSet();
+            return new MlTokenizer(HfBpe.Create(tok, addedIds, tokenizerPath), vocabSize, special, chatTemplate) { SpecialTokenIds = specialIds };
+        }
+        string? normalizer = tok["normalizer"]?["type"]?.GetValue<string>();
+        if (normalizer is not (null or "Lowercase"))
+            throw new NotSupportedException($"{tokenizerPath}: normalizer '{normalizer}' is not supported with WordLevel (supported: none, Lowercase).");
+        string? pre = tok["pre_tokenizer"]?["type"]?.GetValue<string>();
+        if (pre is not ("Whitespace" or null))
+            throw new NotSupportedException($"{tokenizerPath}: pre-tokenizer '{pre}' is not supported with WordLevel (supported: Whitespace).");
         return new WordLevelTokenizer(vocab, added, model["unk_token"]?.GetValue<string>() ?? "<unk>", normalizer == "Lowercase", special, chatTemplate);
     }
 }
