@@ -34,6 +34,11 @@ public sealed record DpoConfig : TrainingOptions
     public int? MaxLength { get; init; } = 1024;
     /// <summary>keep_start or keep_end.</summary>
     public string TruncationMode { get; init; } = "keep_start";
+    /// <summary>Compute the reference log-probs of the whole dataset once before training (with the reference model,
+    /// or the starting policy when none is given) instead of a reference forward pass at every step.</summary>
+    public bool PrecomputeRefLogProbs { get; init; }
+    /// <summary>Batch size of that precomputation (null = per_device_train_batch_size).</summary>
+    public int? PrecomputeRefBatchSize { get; init; }
     /// <summary>Pad lengths to a multiple of this.</summary>
     public int? PadToMultipleOf { get; init; }
 

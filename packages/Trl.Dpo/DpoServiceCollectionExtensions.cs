@@ -10,7 +10,7 @@ namespace Trl.Dpo;
 public sealed class DpoTrainerFactory(DpoConfig config, ILoggerFactory? loggerFactory = null) : TrainerFactory<DpoConfig>(config, loggerFactory)
 {
     /// <summary>A trainer over tokenized preference pairs.</summary>
-    public DpoTrainer Create(CausalLM model, CausalLM referenceModel, IReadOnlyList<PreferenceExample> pairs, long padTokenId) =>
+    public DpoTrainer Create(CausalLM model, CausalLM? referenceModel, IReadOnlyList<PreferenceExample> pairs, long padTokenId) =>
         new(model, referenceModel, Config, pairs, padTokenId, Logger<DpoTrainer>());
 }
 

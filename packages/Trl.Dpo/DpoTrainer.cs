@@ -13,20 +13,24 @@ namespace Trl.Dpo;
 public sealed class DpoTrainer : Trainer<PreferenceExample>
 {
     readonly CausalLM _policy;
-    readonly CausalLM _reference;
+    readonly CausalLM? _reference;
+    readonly Dictionary<PreferenceExample, (float Chosen, float Rejected)>? _precomputed;
     readonly DpoConfig _config;
     readonly PreferenceCollator _collator;
 
     /// <summary>Creates a trainer. <paramref name="referenceModel"/> is a separately loaded copy of the initial
-    /// weights; it is frozen and never updated.</summary>
-    public DpoTrainer(CausalLM model, CausalLM referenceModel, DpoConfig config, IReadOnlyList<PreferenceExample> trainDataset,
+    /// weights; it is frozen and never updated. With precompute_ref_log_probs it may be null: the reference log-probs
+    /// of every pair are then computed here, once, from the starting policy.</summary>
+    public DpoTrainer(CausalLM model, CausalLM? referenceModel, DpoConfig config, IReadOnlyList<PreferenceExample> trainDataset,
         long padTokenId, ILogger? logger = null) : base(model, config, trainDataset, logger)
     {
         _policy = model;
-        _reference = referenceModel ?? throw new ArgumentNullException(nameof(referenceModel));
         _config = config;
         _collator = new PreferenceCollator(padTokenId, config.MaxLength, config.TruncationMode == "keep_end", config.PadToMultipleOf);
-        _reference.Freeze();
+        _reference = referenceModel;
+        _reference?.Freeze();
+        if (config.PrecomputeRefLogProbs) _precomputed = Precompute(trainDataset, config.PrecomputeRefBatchSize ?? config.PerDeviceTrainBatchSize);
+        else if (_reference is null) throw new ArgumentNullException(nameof(referenceModel), "DPO needs a reference model unless precompute_ref_log_probs is set.");
     }
 
     /// <summary>The collator that turns pairs into [chosen; rejected] batches.</summary>
@@ -47,12 +51,9 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
         var tokenLogps = LogProbs.SelectiveLogSoftmax(shiftLogits, labels) * mask;
         var weights = LengthWeights(mask, pairs);
         var logps = (tokenLogps * weights).sum(1);
-        Tensor refLogps;
-        using (no_grad())
-        {
-            var refLogits = _reference.Forward(batch.InputIds, batch.AttentionMask);
-            refLogps = (LogProbs.SelectiveLogSoftmax(refLogits.narrow(1, 0, labels.shape[1]), labels) * mask * weights).sum(1);
-        }
+        var refLogps = _precomputed is null
+            ? ReferenceLogps(_reference!, batch, labels, mask, weights)
+            : tensor(microBatch.Select(e => _precomputed[e].Chosen).Concat(microBatch.Select(e => _precomputed[e].Rejected)).ToArray(), device: logps.device);
         var lengths = mask.sum(1);
         var chosenMask = mask.narrow(0, 0, pairs);
         var sft = -(tokenLogps.narrow(0, 0, pairs).sum()) / chosenMask.sum().clamp_min(1);
@@ -69,6 +70,38 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
             loss = loss is null ? term : loss + term;
         }
         return new LossOutput(loss! / context.GradientAccumulationSteps, Metrics(inputs, shiftLogits.detach(), labels, mask, pairs));
+    }
+
+    /// <summary>Sequence log-probs [2·pairs] of a batch under a frozen model, weighted as the policy's are.</summary>
+    static Tensor ReferenceLogps(CausalLM model, PreferenceBatch batch, Tensor labels, Tensor mask, Tensor weights)
+    {
+        using var noGrad = no_grad();
+        var logits = model.Forward(batch.InputIds, batch.AttentionMask);
+        return (LogProbs.SelectiveLogSoftmax(logits.narrow(1, 0, labels.shape[1]), labels) * mask * weights).sum(1);
+    }
+
+    /// <summary>TRL's precompute_ref_log_probs: one pass over the dataset with the reference (or the starting policy).</summary>
+    Dictionary<PreferenceExample, (float, float)> Precompute(IReadOnlyList<PreferenceExample> examples, int batchSize)
+    {
+        var model = _reference ?? _policy;
+        bool wasTraining = model.training;
+        model.eval();
+        var result = new Dictionary<PreferenceExample, (float, float)>(ReferenceEqualityComparer.Instance);
+        try
+        {
+            for (int start = 0; start < examples.Count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var chunk = examples.Skip(start).Take(batchSize).ToList();
+                using var batch = _collator.Collate(chunk);
+                var labels = batch.InputIds.narrow(1, 1, batch.InputIds.shape[1] - 1);
+                var mask = batch.CompletionMask.narrow(1, 1, labels.shape[1]).to_type(ScalarType.Float32);
+                var logps = ReferenceLogps(model, batch, labels, mask, LengthWeights(mask, batch.Pairs)).cpu().data<float>().ToArray();
+                for (int i = 0; i < chunk.Count; i++) result[chunk[i]] = (logps[i], logps[chunk.Count + i]);
+            }
+        }
+        finally { if (wasTraining) model.train(); }
+        return result;
     }
 
     /// <summary>LD-DPO: completion tokens past the shorter completion of the pair count with weight ld_alpha.</summary>

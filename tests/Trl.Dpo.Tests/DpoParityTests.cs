@@ -66,4 +66,31 @@ public class DpoParityTests
         using var trainer = new DpoTrainer(model, reference, config, pairs, padTokenId: 0);
         fx.TrainAndAssert(trainer);
     }
+
+    /// <summary>precompute_ref_log_probs with no reference model: the starting policy scores every pair once before
+    /// training, and the two recorded TRL steps (computed with a live reference) come out the same, including ld_alpha
+    /// weighting of the reference log-probs.</summary>
+    [TestCase("trl", "dpo_sigmoid")]
+    [TestCase("trl2", "dpo_sigmoid_ld_alpha0.5")]
+    public void PrecomputedReferenceLogProbsGiveTheSameRun(string set, string run)
+    {
+        var fx = new TrainerFixture(set, run);
+        var tokenizer = TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer"));
+        // The 4-row dataset fits one precompute batch padded like the training batch, so the step-1 rewards are
+        // exactly 0 as with a live reference (a different padding moves them by float noise and flips accuracies).
+        var config = ConfigFrom(fx.Result["config_overrides"]!, TrainerFixture.OutputDir()) with { PrecomputeRefLogProbs = true };
+        var pairs = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => PreferenceRows.Tokenize(new DatasetRow(r!.AsObject(), "result.json", i + 1), tokenizer, tokenizer.Special.EosToken)).ToList();
+        using var model = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
+        using var trainer = new DpoTrainer(model, referenceModel: null, config, pairs, padTokenId: 0);
+        fx.TrainAndAssert(trainer);
+    }
+
+    [Test]
+    public void WithoutReferenceOrPrecomputationIsAClearError()
+    {
+        using var model = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
+        var pairs = new[] { new PreferenceExample(new long[] { 5 }, new long[] { 6 }, new long[] { 7 }) };
+        Assert.That(() => new DpoTrainer(model, null, new DpoConfig { OutputDir = TrainerFixture.OutputDir() }, pairs, 0),
+            Throws.ArgumentNullException.With.Message.Contains("precompute_ref_log_probs"));
+    }
 }

@@ -21,8 +21,9 @@ internal static class DpoCommand
         var (run, config) = TrainingRun.Resolve(args, "dpo", new DpoConfig(), EmbeddedDefaults(), "preference.jsonl");
         var tokenizer = run.LoadTokenizer();
         // The reference is a separately built copy of the same starting weights.
-        using var model = run.Embedded ? CausalLM.FromConfig(run.EmbeddedModelConfig(), config.Seed) : CausalLM.FromPretrained(run.ModelPath!);
-        using var reference = run.Embedded ? CausalLM.FromConfig(run.EmbeddedModelConfig(), config.Seed) : CausalLM.FromPretrained(run.ModelPath!);
+        using var model = run.LoadCausalLM(config.Seed);
+        // With precompute_ref_log_probs the starting policy scores the dataset once and no reference stays in memory.
+        using var reference = config.PrecomputeRefLogProbs ? null : run.LoadCausalLM(config.Seed);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         var eos = tokenizer.Special.EosToken;
         var pairs = DatasetLoader.PrepareAll(run.ReadRows(), r => PreferenceRows.Tokenize(r, tokenizer, eos), config.BadRowPolicy, null, out int skipped);
