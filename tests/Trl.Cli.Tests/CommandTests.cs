@@ -35,6 +35,11 @@ public class CommandTests
         Assert.That(File.Exists(Path.Combine(outDir, "model.safetensors")), Is.True);
         Assert.That(File.Exists(Path.Combine(outDir, "trainer_state.json")), Is.True);
         Assert.That(output, Does.Contain("held-out reversal exact match"));
+        // The curves: a PNG (signature, IHDR 840 wide) with panels for loss and the headline metrics.
+        var png = File.ReadAllBytes(Path.Combine(outDir, "training_curves.png"));
+        Assert.That(png.Take(8), Is.EqualTo(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }));
+        Assert.That(System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), Is.EqualTo(840));
+        Assert.That(output, Does.Contain("curves of loss, mean_token_accuracy"));
     }
 
     [TestCase("sft", "cli/sft_nll.yaml", "trl/trainers/sft_nll/result.json")]

@@ -88,5 +88,8 @@ internal sealed class TrainingRun
             if (File.Exists(Path.Combine(TokenizerPath, f)) && !File.Exists(Path.Combine(config.OutputDir, f)))
                 File.Copy(Path.Combine(TokenizerPath, f), Path.Combine(config.OutputDir, f));
         ConsoleReporter.Summary(output, state);
+        var plot = Path.Combine(config.OutputDir, "training_curves.png");
+        var shown = Plotting.TrainingCurves.Save(state.LogHistory, plot);
+        if (shown.Count > 0) output.WriteLine($"curves of {string.Join(", ", shown)}: {plot}");
     }
 }
