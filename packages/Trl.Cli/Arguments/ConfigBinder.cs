@@ -73,6 +73,7 @@ internal static class ConfigBinder
 
     public static void RejectUnknown(CliArguments args, string command)
     {
+        CompatibilityKeys.Consume(args);
         if (args.Values.Count == 0) return;
         throw new CliException($"unknown field '{args.Values.Keys.First()}' for 'trl {command}' (see trl {command} --help).");
     }

@@ -33,7 +33,7 @@ internal static class GenerateCommand
         if ((prompt is null) == (ids is null)) throw new CliException("give exactly one of --prompt or --input_ids.");
 
         using var model = CausalLM.FromPretrained(modelPath);
-        ITextTokenizer? tokenizer = File.Exists(Path.Combine(modelPath, "tokenizer.json")) ? TokenizerLoader.FromPretrained(modelPath) : null;
+        ITextTokenizer? tokenizer = LoadTokenizer(modelPath, required: prompt is not null);
         IReadOnlyList<long> promptIds = prompt is not null
             ? (tokenizer ?? throw new CliException($"{modelPath} has no tokenizer.json: use --input_ids.")).Encode(prompt)
             : ids!.Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
@@ -58,6 +58,15 @@ internal static class GenerateCommand
         }
         if (json) output.WriteLine(new JsonObject { ["sequences"] = sequences }.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
         return ExitCodes.Success;
+    }
+
+    /// <summary>The folder's tokenizer. With --input_ids it is only needed for the text of the output, so a tokenizer
+    /// this version cannot load (e.g. SentencePiece byte-fallback BPE) leaves the text out instead of failing.</summary>
+    static ITextTokenizer? LoadTokenizer(string modelPath, bool required)
+    {
+        if (!File.Exists(Path.Combine(modelPath, "tokenizer.json"))) return null;
+        try { return TokenizerLoader.FromPretrained(modelPath); }
+        catch (NotSupportedException) when (!required) { return null; }
     }
 
     /// <summary>EOS ids from generation_config.json (as transformers reads them), else from config.json.</summary>

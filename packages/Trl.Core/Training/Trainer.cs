@@ -96,8 +96,8 @@ public abstract class Trainer<TExample> : IDisposable
             State.GlobalStep++;
             State.Epoch = (double)State.GlobalStep / stepsPerEpoch;
             foreach (var c in Callbacks) c.OnStepEnd(State, Model);
-            if (State.GlobalStep % Options.LoggingSteps == 0 || State.GlobalStep == maxSteps) Log(lr, gradNorm);
-            if (Options.SaveSteps > 0 && State.GlobalStep % Options.SaveSteps == 0 && State.GlobalStep < maxSteps) SaveCheckpoint();
+            if (State.GlobalStep % Options.LoggingSteps == 0 || State.GlobalStep == maxSteps || (Options.LoggingFirstStep && State.GlobalStep == 1)) Log(lr, gradNorm);
+            if (ShouldSave(State.GlobalStep, stepsPerEpoch) && State.GlobalStep < maxSteps) SaveCheckpoint();
         }
         WriteTrainerState(Options.OutputDir);
         return State;
@@ -151,6 +151,13 @@ public abstract class Trainer<TExample> : IDisposable
             string.Join(", ", record.Where(kv => kv.Key is not ("step" or "epoch")).Select(kv => $"{kv.Key}={kv.Value.ToString("G5", CultureInfo.InvariantCulture)}")));
         foreach (var c in Callbacks) c.OnLog(State, record);
     }
+
+    bool ShouldSave(int step, int stepsPerEpoch) => Options.SaveStrategy switch
+    {
+        "steps" => Options.SaveSteps > 0 && step % Options.SaveSteps == 0,
+        "epoch" => step % stepsPerEpoch == 0,
+        _ => false,
+    };
 
     /// <summary>Micro-batches in one epoch (transformers: ceil(examples / per_device_train_batch_size)).</summary>
     protected virtual int MicroBatchesPerEpoch(int exampleCount) =>

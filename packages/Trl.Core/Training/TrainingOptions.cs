@@ -40,6 +40,10 @@ public record TrainingOptions
     public int LoggingSteps { get; init; } = 10;
     /// <summary>Save a checkpoint every N steps; 0 = only at the end.</summary>
     public int SaveSteps { get; init; } = 500;
+    /// <summary>When to write checkpoints: "steps" (every save_steps), "epoch" (at each epoch's end) or "no".</summary>
+    public string SaveStrategy { get; init; } = "steps";
+    /// <summary>Also log the first optimizer step.</summary>
+    public bool LoggingFirstStep { get; init; }
     /// <summary>Keep at most this many checkpoints.</summary>
     public int? SaveTotalLimit { get; init; }
     /// <summary>A checkpoint folder to resume from.</summary>
@@ -69,6 +73,7 @@ public record TrainingOptions
         Check(LoggingSteps >= 1, $"logging_steps must be ≥ 1 (got {LoggingSteps}).");
         Check(SaveSteps >= 0, $"save_steps must be ≥ 0 (got {SaveSteps}).");
         Check(SaveTotalLimit is null or >= 1, "save_total_limit must be ≥ 1 when set.");
+        Check(SaveStrategy is "steps" or "epoch" or "no", $"save_strategy must be steps, epoch or no (got '{SaveStrategy}').");
         Check(BadRows is "error" or "skip", $"bad_rows must be 'error' or 'skip' (got '{BadRows}').");
     }
 }

@@ -1,0 +1,47 @@
+namespace Trl.Cli.Arguments;
+
+/// <summary>TRL/transformers keys that a TRL YAML config commonly carries but that change nothing here (logging
+/// integrations, dataloader workers, device flags), accepted so configs move over unchanged. A value that would
+/// change the result here (fp16, use_peft, push_to_hub …) is a clear error instead of being ignored.</summary>
+internal static class CompatibilityKeys
+{
+    static readonly Dictionary<string, Func<string, string?>> Keys = new(StringComparer.Ordinal)
+    {
+        // Reporting, progress and bookkeeping: we always write metrics.jsonl and the console report.
+        ["report_to"] = Any, ["run_name"] = Any, ["disable_tqdm"] = Any, ["logging_dir"] = Any, ["logging_strategy"] = Only("steps"),
+        ["overwrite_output_dir"] = Any, ["do_train"] = Any, ["push_to_hub"] = Only("false"), ["hub_model_id"] = Any,
+        // Data loading: rows are prepared in-process, once.
+        ["dataloader_num_workers"] = Any, ["dataloader_pin_memory"] = Any, ["dataset_num_proc"] = Any, ["remove_unused_columns"] = Any,
+        ["dataloader_persistent_workers"] = Any, ["dataset_streaming"] = Only("false"),
+        // Devices and kernels: CPU (or the one CUDA device), SDPA attention, our own AdamW.
+        ["use_cpu"] = Any, ["no_cuda"] = Any, ["attn_implementation"] = Any, ["trust_remote_code"] = Any,
+        ["fp16"] = Only("false", "fp16 is not supported; use bf16"),
+        ["tf32"] = Any, ["torch_compile"] = Only("false"), ["optim"] = Only("adamw_torch", "only AdamW (adamw_torch) is implemented", "adamw_torch_fused", "adamw_hf"),
+        ["dtype"] = Only("float32", "load the model in float32 (bf16: true trains in bfloat16)", "auto", "None"),
+        ["torch_dtype"] = Only("float32", "load the model in float32 (bf16: true trains in bfloat16)", "auto", "None"),
+        ["model_revision"] = Any, ["use_peft"] = Only("false", "adapters (PEFT/LoRA) are not available yet"),
+        // TorchSharp 0.107 has no activation checkpointing: accepted, memory as without it, results identical.
+        ["gradient_checkpointing"] = Any, ["gradient_checkpointing_kwargs"] = Any,
+        // No evaluation loop yet: only "no" evaluation is accepted.
+        ["eval_strategy"] = Only("no", "evaluation during training is not available yet"),
+        ["evaluation_strategy"] = Only("no", "evaluation during training is not available yet"),
+        ["do_eval"] = Only("false", "evaluation during training is not available yet"),
+        ["per_device_eval_batch_size"] = Any, ["eval_steps"] = Any, ["dataset_test_split"] = Any,
+    };
+
+    static string? Any(string value) => null;
+
+    static Func<string, string?> Only(string accepted, string? reason = null, params string[] alsoAccepted) => value =>
+        string.Equals(value, accepted, StringComparison.OrdinalIgnoreCase) || alsoAccepted.Contains(value, StringComparer.OrdinalIgnoreCase) || value is "" or "~" or "null"
+            ? null : reason ?? $"only {accepted} is supported";
+
+    /// <summary>Removes the compatibility keys from <paramref name="args"/>; a value that matters is an error naming the key.</summary>
+    public static void Consume(CliArguments args)
+    {
+        foreach (var key in args.Values.Keys.Where(Keys.ContainsKey).ToList())
+        {
+            var value = args.Take(key)!;
+            if (Keys[key](value) is { } problem) throw new CliException($"--{key} {value}: {problem}.");
+        }
+    }
+}
