@@ -29,4 +29,13 @@ public static class SftServiceCollectionExtensions
         services.AddSingleton(sp => new SftTrainerFactory(config, sp.GetService<ILoggerFactory>()));
         return services;
     }
+
+    /// <summary>Registers the trainer with a config bound from a configuration section (appsettings.json, YAML,
+    /// environment …): keys are TRL's names (<c>learning_rate</c>) or the property names (<c>LearningRate</c>);
+    /// an unknown key is an error naming it.</summary>
+    public static IServiceCollection AddSftTrainer(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return services.AddSftTrainer(c => OptionsBinding.Bind(c, configuration));
+    }
 }

@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using Microsoft.Extensions.Configuration;
+
+namespace Trl.DependencyInjection;
+
+/// <summary>Binds TRL's field names to options records: <c>learning_rate</c> (TRL's snake_case, as in YAML configs) or
+/// <c>LearningRate</c> (appsettings.json style) both set <c>LearningRate</c>. Used by the hosts' configuration
+/// binding and by the <c>trl</c> tool, so both accept exactly the same fields. Unknown keys are errors.</summary>
+public static class OptionsBinding
+{
+    /// <summary>TRL's name of a property: <c>PerDeviceTrainBatchSize</c> → <c>per_device_train_batch_size</c>.</summary>
+    public static string SnakeCase(string pascal)
+    {
+        ArgumentNullException.ThrowIfNull(pascal);
+        var sb = new StringBuilder();
+        for (int i = 0; i < pascal.Length; i++)
+        {
+            char c = pascal[i];
+            if (char.IsUpper(c) && i > 0 && (char.IsLower(pascal[i - 1]) || char.IsDigit(pascal[i - 1]))) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(c));
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The settable fields of an options type by TRL name.</summary>
+    public static IReadOnlyDictionary<string, PropertyInfo> Fields(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.Name != "EqualityContract")
+            .ToDictionary(p => SnakeCase(p.Name), StringComparer.Ordinal);
+    }
+
+    /// <summary>Sets the field named <paramref name="key"/> (snake_case or PascalCase) from its text value(s); false if
+    /// the type has no such field. A value of the wrong type throws an error naming the key.</summary>
+    public static bool TrySet(object options, string key, IReadOnlyList<string> values)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(values);
+        var fields = Fields(options.GetType());
+        if (!fields.TryGetValue(key, out var prop) && !fields.TryGetValue(SnakeCase(key), out prop)) return false;
+        prop.SetValue(options, Convert(key, values, prop.PropertyType));
+        return true;
+    }
+
+    /// <summary>Binds every key of a configuration section (e.g. <c>"Trl:Sft"</c> of appsettings.json) onto
+    /// <paramref name="options"/> and returns it.</summary>
+    public static T Bind<T>(T options, IConfiguration section) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(section);
+        foreach (var child in section.GetChildren())
+        {
+            // A list is a section of indexed children ("loss_type": ["sigmoid", "sft"]).
+            var values = child.Value is { } v ? new[] { v } : child.GetChildren().Select(c => c.Value ?? "").ToArray();
+            if (!TrySet(options, child.Key, values))
+                throw new ArgumentException($"{child.Path}: unknown field '{child.Key}' for {typeof(T).Name}.");
+        }
+        return options;
+    }
+
+    static object? Convert(string key, IReadOnlyList<string> values, Type type)
+    {
+        var target = Nullable.GetUnderlyingType(type) ?? type;
+        bool nullable = Nullable.GetUnderlyingType(type) is not null || !type.IsValueType;
+        string v = values.Count > 0 ? values[^1] : "";
+        if (nullable && v is "null" or "None" or "~" && target != typeof(IReadOnlyList<string>)) return null;
+        if (Nullable.GetUnderlyingType(type) is not null && v.Length == 0) return null;
+        try
+        {
+            if (target == typeof(string)) return v;
+            if (target == typeof(int)) return int.Parse(v, CultureInfo.InvariantCulture);
+            if (target == typeof(long)) return long.Parse(v, CultureInfo.InvariantCulture);
+            if (target == typeof(double)) return double.Parse(v, CultureInfo.InvariantCulture);
+            if (target == typeof(bool)) return v.ToLowerInvariant() switch { "true" or "1" or "yes" => true, "false" or "0" or "no" => false, _ => throw new FormatException() };
+            if (target == typeof(IReadOnlyList<string>)) return values.ToList();
+            if (target == typeof(IReadOnlyList<double>)) return values.Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToList();
+        }
+        catch (FormatException)
+        {
+            throw new ArgumentException($"{key}: '{v}' is not a valid {target.Name.ToLowerInvariant()}.");
+        }
+        throw new ArgumentException($"{key}: fields of type {target.Name} cannot be set from text.");
+    }
+}
