@@ -17,8 +17,11 @@ public sealed class DpoTrainerFactory(DpoConfig config, ILoggerFactory? loggerFa
 /// <summary>DI registration of the DPO trainer.</summary>
 public static class DpoServiceCollectionExtensions
 {
+    /// <summary>Registers the trainer with TRL's default <see cref="DpoConfig"/>.</summary>
+    public static IServiceCollection AddDpoTrainer(this IServiceCollection services) => services.AddDpoTrainer(configure: null);
+
     /// <summary>Registers Trl.Core's services, a <see cref="DpoConfig"/> and <see cref="DpoTrainerFactory"/>.</summary>
-    public static IServiceCollection AddDpoTrainer(this IServiceCollection services, Func<DpoConfig, DpoConfig>? configure = null)
+    public static IServiceCollection AddDpoTrainer(this IServiceCollection services, Func<DpoConfig, DpoConfig>? configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         var config = configure?.Invoke(new DpoConfig()) ?? new DpoConfig();

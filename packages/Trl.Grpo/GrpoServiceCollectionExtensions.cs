@@ -19,8 +19,11 @@ public sealed class GrpoTrainerFactory(GrpoConfig config, ILoggerFactory? logger
 /// <summary>DI registration of the GRPO trainer.</summary>
 public static class GrpoServiceCollectionExtensions
 {
+    /// <summary>Registers the trainer with TRL's default <see cref="GrpoConfig"/>.</summary>
+    public static IServiceCollection AddGrpoTrainer(this IServiceCollection services) => services.AddGrpoTrainer(configure: null);
+
     /// <summary>Registers Trl.Core's services, a <see cref="GrpoConfig"/> and <see cref="GrpoTrainerFactory"/>.</summary>
-    public static IServiceCollection AddGrpoTrainer(this IServiceCollection services, Func<GrpoConfig, GrpoConfig>? configure = null)
+    public static IServiceCollection AddGrpoTrainer(this IServiceCollection services, Func<GrpoConfig, GrpoConfig>? configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         var config = configure?.Invoke(new GrpoConfig()) ?? new GrpoConfig();

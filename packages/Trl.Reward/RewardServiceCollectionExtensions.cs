@@ -17,8 +17,11 @@ public sealed class RewardTrainerFactory(RewardConfig config, ILoggerFactory? lo
 /// <summary>DI registration of the reward trainer.</summary>
 public static class RewardServiceCollectionExtensions
 {
+    /// <summary>Registers the trainer with TRL's default <see cref="RewardConfig"/>.</summary>
+    public static IServiceCollection AddRewardTrainer(this IServiceCollection services) => services.AddRewardTrainer(configure: null);
+
     /// <summary>Registers Trl.Core's services, a <see cref="RewardConfig"/> and <see cref="RewardTrainerFactory"/>.</summary>
-    public static IServiceCollection AddRewardTrainer(this IServiceCollection services, Func<RewardConfig, RewardConfig>? configure = null)
+    public static IServiceCollection AddRewardTrainer(this IServiceCollection services, Func<RewardConfig, RewardConfig>? configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         var config = configure?.Invoke(new RewardConfig()) ?? new RewardConfig();

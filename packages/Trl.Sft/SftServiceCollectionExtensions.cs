@@ -17,9 +17,12 @@ public sealed class SftTrainerFactory(SftConfig config, ILoggerFactory? loggerFa
 /// <summary>DI registration of the SFT trainer.</summary>
 public static class SftServiceCollectionExtensions
 {
+    /// <summary>Registers the trainer with TRL's default <see cref="SftConfig"/>.</summary>
+    public static IServiceCollection AddSftTrainer(this IServiceCollection services) => services.AddSftTrainer(configure: null);
+
     /// <summary>Registers Trl.Core's services, an <see cref="SftConfig"/> (TRL's defaults, changed by
     /// <paramref name="configure"/>, e.g. <c>c =&gt; c with { LearningRate = 1e-5 }</c>) and <see cref="SftTrainerFactory"/>.</summary>
-    public static IServiceCollection AddSftTrainer(this IServiceCollection services, Func<SftConfig, SftConfig>? configure = null)
+    public static IServiceCollection AddSftTrainer(this IServiceCollection services, Func<SftConfig, SftConfig>? configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         var config = configure?.Invoke(new SftConfig()) ?? new SftConfig();

@@ -16,6 +16,12 @@ if (args is ["peak", var method])
     return;
 }
 
+if (args is ["throughput", ..])
+{
+    Throughput.Run(args);
+    return;
+}
+
 // In-process: the benchmark runs in this (already native-fixed) process rather than a generated child project.
 var config = DefaultConfig.Instance.AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
 BenchmarkSwitcher.FromAssembly(typeof(LogProbKernelBenchmarks).Assembly).Run(args, config);

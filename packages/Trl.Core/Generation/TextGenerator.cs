@@ -11,7 +11,11 @@ public sealed class TextGenerator
     readonly CausalLM _model;
 
     /// <summary>Creates a generator over a model.</summary>
-    public TextGenerator(CausalLM model) => _model = model ?? throw new ArgumentNullException(nameof(model));
+    public TextGenerator(CausalLM model)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        Training.NativeAllocator.Tune();
+    }
 
     /// <summary>Generates completions for each prompt (<see cref="GenerationOptions.NumReturnSequences"/> per prompt,
     /// in prompt order).</summary>

@@ -29,6 +29,7 @@ public abstract class Trainer<TExample> : IDisposable
         _train = trainDataset ?? throw new ArgumentNullException(nameof(trainDataset));
         _logger = logger ?? NullLogger.Instance;
         options.Validate();
+        NativeAllocator.Tune();
         if (_train.Count == 0) throw new ArgumentException("The training dataset is empty.", nameof(trainDataset));
     }
 
