@@ -27,4 +27,4 @@ var config = DefaultConfig.Instance.AddJob(Job.ShortRun.WithToolchain(InProcessE
 BenchmarkSwitcher.FromAssembly(typeof(LogProbKernelBenchmarks).Assembly).Run(args, config);
 
 static long PeakRssKb() => long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
-    .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+    .Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);

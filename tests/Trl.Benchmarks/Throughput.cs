@@ -79,7 +79,7 @@ internal static class Throughput
     static string Temp() => Path.Combine(Path.GetTempPath(), "trl-bench", Guid.NewGuid().ToString("N"));
 
     static long PeakRssMb() => long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
-        .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        .Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
 
     /// <summary>Times optimizer steps after the warm-up ones.</summary>
     sealed class StepTimer(int warmup) : ITrainerCallback

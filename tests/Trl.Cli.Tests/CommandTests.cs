@@ -108,4 +108,27 @@ public class CommandTests
         Assert.That(code, Is.Not.EqualTo(0));
         Assert.That(error, Does.Contain("--reward_funcs"));
     }
+
+    [Test]
+    public void ASecondRunOnTheSameInputsReadsTheTokenizationCache()
+    {
+        var outDir = CliRunner.TempDir();
+        var (code, first, error) = CliRunner.Run("dpo", "--output_dir", outDir, "--max_steps", "2", "--logging_steps", "1");
+        Assert.That(code, Is.EqualTo(0), error);
+        var firstMetrics = File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl"));
+        Assert.That(first, Does.Not.Contain("tokenization cache"));
+        Assert.That(Directory.GetFiles(outDir, "tokenized-*.json"), Has.Length.EqualTo(1));
+
+        (code, var second, error) = CliRunner.Run("dpo", "--output_dir", outDir, "--max_steps", "2", "--logging_steps", "1", "--learning_rate", "1e-3");
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(second, Does.Contain("read from the tokenization cache"));
+        // Same examples, same run: identical metrics (learning_rate is a training setting, not a tokenization one).
+        Assert.That(File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl")), Is.EqualTo(firstMetrics));
+
+        // A setting that shapes tokenization gives a new key.
+        (code, var third, error) = CliRunner.Run("dpo", "--output_dir", outDir, "--max_steps", "1", "--max_length", "16");
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(third, Does.Not.Contain("tokenization cache"));
+        Assert.That(Directory.GetFiles(outDir, "tokenized-*.json"), Has.Length.EqualTo(2));
+    }
 }

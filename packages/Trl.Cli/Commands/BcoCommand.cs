@@ -23,8 +23,9 @@ internal static class BcoCommand
         using var model = run.LoadCausalLM(config.Seed);
         using var reference = run.LoadCausalLM(config.Seed);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
-        var examples = DatasetLoader.PrepareAll(run.ReadRows(), r => BcoExample.Tokenize(r, tokenizer, config.MaxLength), config.BadRowPolicy, null, out int skipped);
-        output.WriteLine($"trl bco: {examples.Count} examples from {run.DatasetPath} ({skipped} bad rows skipped); beta {config.Beta}; output {config.OutputDir}");
+        int skipped = 0;
+        var examples = run.Tokenize("bco", config, rows => DatasetLoader.PrepareAll(rows, r => BcoExample.Tokenize(r, tokenizer, config.MaxLength), config.BadRowPolicy, null, out skipped), out var origin);
+        output.WriteLine($"trl bco: {examples.Count} examples from {run.DatasetPath} ({skipped} bad rows skipped{origin}); beta {config.Beta}; output {config.OutputDir}");
         using var trainer = new BcoTrainer(model, reference, config, examples, TrainingRun.PadTokenId(tokenizer));
         trainer.Callbacks.Add(new ConsoleReporter(output));
         var state = trainer.Train();

@@ -26,8 +26,9 @@ internal static class DpoCommand
         using var reference = config.PrecomputeRefLogProbs ? null : run.LoadCausalLM(config.Seed);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         var eos = tokenizer.Special.EosToken;
-        var pairs = DatasetLoader.PrepareAll(run.ReadRows(), r => PreferenceRows.Tokenize(r, tokenizer, eos), config.BadRowPolicy, null, out int skipped);
-        output.WriteLine($"trl dpo: {pairs.Count} pairs from {run.DatasetPath} ({skipped} bad rows skipped); loss {string.Join("+", config.LossType)}, beta {config.Beta}; output {config.OutputDir}");
+        int skipped = 0;
+        var pairs = run.Tokenize("dpo", config, rows => DatasetLoader.PrepareAll(rows, r => PreferenceRows.Tokenize(r, tokenizer, eos), config.BadRowPolicy, null, out skipped), out var origin);
+        output.WriteLine($"trl dpo: {pairs.Count} pairs from {run.DatasetPath} ({skipped} bad rows skipped{origin}); loss {string.Join("+", config.LossType)}, beta {config.Beta}; output {config.OutputDir}");
         using var trainer = new DpoTrainer(model, reference, config, pairs, tokenizer.Special.PadTokenId ?? tokenizer.Special.EosTokenId ?? 0);
         trainer.Callbacks.Add(new ConsoleReporter(output));
         var state = trainer.Train();

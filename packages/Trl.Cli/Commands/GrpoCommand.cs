@@ -40,8 +40,9 @@ internal static class GrpoCommand
         using var reference = config.Beta == 0.0 ? null
             : run.Embedded ? CausalLM.FromConfig(run.EmbeddedModelConfig(), config.Seed) : CausalLM.FromPretrained(run.ModelPath!);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
-        var prompts = new GrpoDatasetPreparer(tokenizer, config).PrepareAll(run.ReadRows(), null, out int skipped);
-        output.WriteLine($"trl grpo: {prompts.Count} prompts from {run.DatasetPath} ({skipped} bad rows skipped); {config.NumGenerations} generations each, " +
+        int skipped = 0;
+        var prompts = run.Tokenize("grpo", config, rows => new GrpoDatasetPreparer(tokenizer, config).PrepareAll(rows, null, out skipped), out var origin);
+        output.WriteLine($"trl grpo: {prompts.Count} prompts from {run.DatasetPath} ({skipped} bad rows skipped{origin}); {config.NumGenerations} generations each, " +
             $"loss {config.LossType}, beta {config.Beta}, rewards {string.Join(", ", rewards.Select(r => r.Name))}; output {config.OutputDir}");
         using var trainer = new GrpoTrainer(model, reference, config, prompts, tokenizer, rewards);
         trainer.Callbacks.Add(new ConsoleReporter(output));

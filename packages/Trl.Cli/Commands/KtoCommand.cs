@@ -23,8 +23,8 @@ internal static class KtoCommand
         using var reference = run.LoadCausalLM(config.Seed);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         var preparer = new KtoDatasetPreparer(tokenizer, config);
-        var examples = preparer.Prepare(run.ReadRows(), config.BadRowPolicy);
-        output.WriteLine($"trl kto: {examples.Count} examples from {run.DatasetPath} ({preparer.Dropped} dropped); beta {config.Beta}; output {config.OutputDir}");
+        var examples = run.Tokenize("kto", config, rows => preparer.Prepare(rows, config.BadRowPolicy), out var origin);
+        output.WriteLine($"trl kto: {examples.Count} examples from {run.DatasetPath} ({preparer.Dropped} dropped{origin}); beta {config.Beta}; output {config.OutputDir}");
         using var trainer = new KtoTrainer(model, reference, config, examples, TrainingRun.PadTokenId(tokenizer));
         trainer.Callbacks.Add(new ConsoleReporter(output));
         var state = trainer.Train();

@@ -22,8 +22,9 @@ internal static class OrpoCommand
         var tokenizer = run.LoadTokenizer();
         using var model = run.LoadCausalLM(config.Seed);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
-        var pairs = DatasetLoader.PrepareAll(run.ReadRows(), r => LegacyPreferenceExample.Tokenize(r, tokenizer, config.MaxLength), config.BadRowPolicy, null, out int skipped);
-        output.WriteLine($"trl orpo: {pairs.Count} pairs from {run.DatasetPath} ({skipped} bad rows skipped); beta {config.Beta}; output {config.OutputDir}");
+        int skipped = 0;
+        var pairs = run.Tokenize("orpo", config, rows => DatasetLoader.PrepareAll(rows, r => LegacyPreferenceExample.Tokenize(r, tokenizer, config.MaxLength), config.BadRowPolicy, null, out skipped), out var origin);
+        output.WriteLine($"trl orpo: {pairs.Count} pairs from {run.DatasetPath} ({skipped} bad rows skipped{origin}); beta {config.Beta}; output {config.OutputDir}");
         using var trainer = new OrpoTrainer(model, config, pairs, TrainingRun.PadTokenId(tokenizer));
         trainer.Callbacks.Add(new ConsoleReporter(output));
         var state = trainer.Train();

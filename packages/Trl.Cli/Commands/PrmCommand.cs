@@ -24,8 +24,9 @@ internal static class PrmCommand
         var tokenizer = run.LoadTokenizer();
         using var model = run.Embedded ? NewTokenClassifier(run.EmbeddedModelConfig(), config.Seed) : TokenClassifier.FromCausalLM(run.ModelPath!, numLabels: 2, config.Seed);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
-        var examples = DatasetLoader.PrepareAll(run.ReadRows(), r => PrmExample.Tokenize(r, tokenizer, config), config.BadRowPolicy, null, out int skipped);
-        output.WriteLine($"trl prm: {examples.Count} examples from {run.DatasetPath} ({skipped} bad rows skipped); output {config.OutputDir}");
+        int skipped = 0;
+        var examples = run.Tokenize("prm", config, rows => DatasetLoader.PrepareAll(rows, r => PrmExample.Tokenize(r, tokenizer, config), config.BadRowPolicy, null, out skipped), out var origin);
+        output.WriteLine($"trl prm: {examples.Count} examples from {run.DatasetPath} ({skipped} bad rows skipped{origin}); output {config.OutputDir}");
         using var trainer = new PrmTrainer(model, config, examples, TrainingRun.PadTokenId(tokenizer));
         trainer.Callbacks.Add(new ConsoleReporter(output));
         var state = trainer.Train();

@@ -22,8 +22,8 @@ internal static class RewardCommand
         using var model = run.Embedded ? NewRewardModel(run.EmbeddedModelConfig(), config.Seed) : SequenceClassifier.FromPretrained(run.ModelPath!, allowNewHead: true);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         var preparer = new RewardDatasetPreparer(tokenizer, config);
-        var pairs = preparer.Prepare(run.ReadRows());
-        output.WriteLine($"trl reward: {pairs.Count} pairs from {run.DatasetPath} ({preparer.Dropped} dropped as longer than max_length); output {config.OutputDir}");
+        var pairs = run.Tokenize("reward", config, rows => preparer.Prepare(rows).ToList(), out var origin);
+        output.WriteLine($"trl reward: {pairs.Count} pairs from {run.DatasetPath} ({preparer.Dropped} dropped as longer than max_length{origin}); output {config.OutputDir}");
         using var trainer = new RewardTrainer(model, config, pairs, tokenizer.Special.PadTokenId ?? 0);
         trainer.Callbacks.Add(new ConsoleReporter(output));
         var state = trainer.Train();

@@ -26,8 +26,9 @@ internal static class SftCommand
         using var model = run.Embedded ? CausalLM.FromConfig(run.EmbeddedModelConfig(), config.Seed) : CausalLM.FromPretrained(run.ModelPath!);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         var preparer = new SftDatasetPreparer(tokenizer, config);
-        var examples = preparer.Pack(DatasetLoader.PrepareAll(run.ReadRows(), preparer.Prepare, config.BadRowPolicy, null, out int skipped));
-        output.WriteLine($"trl sft: {examples.Count} examples from {run.DatasetPath} ({skipped} bad rows skipped); model {(run.Embedded ? "embedded tiny qwen2 (random init)" : run.ModelPath)}; output {config.OutputDir}");
+        int skipped = 0;
+        var examples = run.Tokenize("sft", config, rows => preparer.Pack(DatasetLoader.PrepareAll(rows, preparer.Prepare, config.BadRowPolicy, null, out skipped)), out var origin);
+        output.WriteLine($"trl sft: {examples.Count} examples from {run.DatasetPath} ({skipped} bad rows skipped{origin}); model {(run.Embedded ? "embedded tiny qwen2 (random init)" : run.ModelPath)}; output {config.OutputDir}");
 
         string? embeddedDir = run.EmbeddedDir;
         bool embedded = run.Embedded;

@@ -66,6 +66,24 @@ internal sealed class TrainingRun
 
     public IEnumerable<DatasetRow> ReadRows() => DatasetLoader.Read(DatasetPath, Split);
 
+    /// <summary>Tokenizes the dataset once: the examples are cached in output_dir under a key over the dataset and
+    /// tokenizer files and the trainer's own settings, so rerunning or resuming with the same inputs skips it.
+    /// <paramref name="origin"/> says where the examples came from, for the run's first line.</summary>
+    public List<T> Tokenize<T>(string command, TrainingOptions config, Func<IEnumerable<DatasetRow>, List<T>> prepare, out string origin)
+    {
+        var trainerSettings = config.GetType().GetProperties()
+            .Where(p => p.DeclaringType != typeof(TrainingOptions) && p.CanWrite && p.Name != "EqualityContract")
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .ToDictionary(p => p.Name, p => p.GetValue(config)?.ToString() is { } v && p.GetValue(config) is not string and System.Collections.IEnumerable e
+                ? string.Join(",", e.Cast<object>()) : p.GetValue(config)?.ToString());
+        var inputs = new[] { DatasetPath }.Concat(new[] { "tokenizer.json", "tokenizer_config.json", "chat_template.jinja" }.Select(f => Path.Combine(TokenizerPath, f)));
+        var key = TokenizationCache.Key(inputs, command, Split, trainerSettings);
+        bool created = false;
+        var examples = TokenizationCache.GetOrCreate(config.OutputDir, key, () => { created = true; return prepare(ReadRows()); });
+        origin = created ? "" : ", read from the tokenization cache";
+        return examples;
+    }
+
     /// <summary>The policy (or a reference copy): the embedded tiny model initialised from the seed, or the given folder.</summary>
     public CausalLM LoadCausalLM(long seed) => Embedded ? CausalLM.FromConfig(EmbeddedModelConfig(), seed) : CausalLM.FromPretrained(ModelPath!);
 

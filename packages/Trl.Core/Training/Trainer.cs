@@ -77,6 +77,9 @@ public abstract class Trainer<TExample> : IDisposable
         State = new TrainerState { MaxSteps = maxSteps, StepsPerEpoch = stepsPerEpoch };
         if (Options.ResumeFromCheckpoint is { } resume) Resume(resume);
         Directory.CreateDirectory(Options.OutputDir);
+        // A fresh run starts a new metrics.jsonl; a resumed one continues it.
+        var metricsPath = Path.Combine(Options.OutputDir, "metrics.jsonl");
+        if (Options.ResumeFromCheckpoint is null && File.Exists(metricsPath)) File.Delete(metricsPath);
 
         using var batches = EnumerateMicroBatches(_train).GetEnumerator();
         // Skip what the resumed run already consumed: the data order is a pure function of the seed.
