@@ -93,13 +93,51 @@ public abstract class PretrainedModel : nn.Module
         }
     }
 
-    /// <summary>Writes config.json and model.safetensors (HF names, dtypes and shapes; tied lm_head left out as
-    /// transformers does) into <paramref name="directory"/>. Each file is written atomically.</summary>
-    public void SavePretrained(string directory)
+    /// <summary>transformers' default max_shard_size (5 GB).</summary>
+    public const long DefaultMaxShardSize = 5L * 1000 * 1000 * 1000;
+
+    /// <summary>Writes config.json and the weights (HF names, dtypes and shapes; tied lm_head left out as transformers
+    /// does) into <paramref name="directory"/>: one model.safetensors, or — past <paramref name="maxShardSize"/> bytes —
+    /// shards model-0000i-of-0000N.safetensors with model.safetensors.index.json, as save_pretrained does. Each file
+    /// is written atomically, and weights of another layout left in the folder are removed.</summary>
+    public void SavePretrained(string directory, long maxShardSize = DefaultMaxShardSize)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxShardSize);
         Directory.CreateDirectory(directory);
         var tensors = named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
-        Safetensors.Save(Path.Combine(directory, "model.safetensors"), tensors);
+        var shards = new List<List<string>> { new() };
+        long shardBytes = 0, totalBytes = 0;
+        foreach (var name in tensors.Keys.Order(StringComparer.Ordinal))
+        {
+            long bytes = tensors[name].NumberOfElements * tensors[name].ElementSize;
+            if (shards[^1].Count > 0 && shardBytes + bytes > maxShardSize) { shards.Add(new()); shardBytes = 0; }
+            shards[^1].Add(name);
+            shardBytes += bytes;
+            totalBytes += bytes;
+        }
+        var stale = Directory.GetFiles(directory, "model*.safetensors*").Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal)).ToHashSet();
+        if (shards.Count == 1)
+        {
+            var path = Path.Combine(directory, "model.safetensors");
+            Safetensors.Save(path, tensors, new Dictionary<string, string> { ["format"] = "pt" });
+            stale.Remove(path);
+        }
+        else
+        {
+            var weightMap = new JsonObject();
+            for (int i = 0; i < shards.Count; i++)
+            {
+                var file = $"model-{i + 1:D5}-of-{shards.Count:D5}.safetensors";
+                Safetensors.Save(Path.Combine(directory, file), shards[i].ToDictionary(n => n, n => tensors[n]), new Dictionary<string, string> { ["format"] = "pt" });
+                foreach (var n in shards[i]) weightMap[n] = file;
+                stale.Remove(Path.Combine(directory, file));
+            }
+            var index = Path.Combine(directory, "model.safetensors.index.json");
+            WriteTextAtomically(index, new JsonObject { ["metadata"] = new JsonObject { ["total_size"] = totalBytes }, ["weight_map"] = weightMap }
+                .ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            stale.Remove(index);
+        }
+        foreach (var f in stale) File.Delete(f);
         var config = (JsonObject)Config.Raw.DeepClone();
         var first = tensors.Values.FirstOrDefault();
         if (first is not null)

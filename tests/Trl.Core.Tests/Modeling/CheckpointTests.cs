@@ -36,6 +36,26 @@ public class CheckpointTests
     }
 
     [Test]
+    public void LargeModelsAreSavedInShardsWithAnIndexAndLoadBack()
+    {
+        using var model = CausalLM.FromPretrained(Qwen2Dir);
+        var dir = TempDir();
+        model.SavePretrained(dir);                                   // first a single file, replaced below
+        model.SavePretrained(dir, maxShardSize: 100_000);            // 428 KB of float32 weights → 5 shards
+        var shards = Directory.GetFiles(dir, "model-*-of-*.safetensors").Select(Path.GetFileName).Order().ToList();
+        Assert.That(shards, Has.Count.EqualTo(5));
+        Assert.That(shards[0], Is.EqualTo("model-00001-of-00005.safetensors"));
+        Assert.That(File.Exists(Path.Combine(dir, "model.safetensors")), Is.False, "the stale single file is removed");
+        var index = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "model.safetensors.index.json")))!;
+        Assert.That(index["metadata"]!["total_size"]!.GetValue<long>(), Is.EqualTo(107_072 * 4));
+        var original = Safetensors.Load(Path.Combine(Qwen2Dir, "model.safetensors"));
+        Assert.That(index["weight_map"]!.AsObject().Select(kv => kv.Key).Order(), Is.EqualTo(original.Keys.Order()));
+        using var reloaded = CausalLM.FromPretrained(dir);
+        var named = reloaded.NamedParameters().ToDictionary(p => p.Name, p => (Tensor)p.Parameter);
+        foreach (var (k, v) in original) TensorAssert.Equal(named[k], v, k);
+    }
+
+    [Test]
     public void TiedEmbeddingsAreOneParameter()
     {
         using var model = CausalLM.FromPretrained(Qwen2Dir);
