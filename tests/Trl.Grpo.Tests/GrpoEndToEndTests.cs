@@ -12,7 +12,7 @@ namespace Trl.Grpo.Tests;
 /// raise the mean reward clearly within a few dozen steps on a CPU.</summary>
 public class GrpoEndToEndTests
 {
-    static string Embedded(string file) => Path.Combine(Path.GetDirectoryName(Fixtures.Root)!, "..", "packages", "Trl.Cli", "EmbeddedDefault", file);
+    static string Embedded(string file) => Fixtures.EmbeddedDefault(file);
 
     [Test]
     public void MeanRewardRisesOnTheEmbeddedReversalTask()

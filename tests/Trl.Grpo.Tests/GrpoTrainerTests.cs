@@ -11,7 +11,7 @@ namespace Trl.Grpo.Tests;
 /// weighted and partial (null) rewards, the reference model's KL, and configuration errors.</summary>
 public class GrpoTrainerTests
 {
-    static string Embedded(string file) => Path.Combine(Path.GetDirectoryName(Fixtures.Root)!, "..", "packages", "Trl.Cli", "EmbeddedDefault", file);
+    static string Embedded(string file) => Fixtures.EmbeddedDefault(file);
     static ITextTokenizer Tokenizer() => TokenizerLoader.FromPretrained(Path.GetDirectoryName(Embedded("tokenizer.json"))!);
     static CausalLM Model() => CausalLM.FromConfig(ModelConfig.Load(Embedded("config.json")), seed: 0);
 

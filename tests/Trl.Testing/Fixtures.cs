@@ -27,6 +27,10 @@ public static partial class Fixtures
     /// <summary>A path under tests/fixtures/trl2.</summary>
     public static string Trl2(params string[] parts) => Path.Combine([Root, "trl2", .. parts]);
 
+    /// <summary>A file of the embedded default the `trl` tool ships (packages/Trl.Cli/EmbeddedDefault): the tiny model
+    /// config, its tokenizer and the string-reversal datasets.</summary>
+    public static string EmbeddedDefault(string file) => Path.GetFullPath(Path.Combine(Root, "..", "..", "packages", "Trl.Cli", "EmbeddedDefault", file));
+
     /// <summary>Parses fixture JSON, accepting the bare NaN/Infinity tokens Python's json writes.</summary>
     public static JsonNode Json(string path)
     {

@@ -8,11 +8,7 @@ namespace Trl.Cli.Commands;
 /// prompt/completion/label rows with a running-mean reward baseline.</summary>
 internal static class BcoCommand
 {
-    static BcoConfig EmbeddedDefaults() => new()
-    {
-        OutputDir = "trl-bco-output", LearningRate = 1e-3, MaxSteps = 150, PerDeviceTrainBatchSize = 16,
-        LoggingSteps = 25, SaveSteps = 0, Seed = 42, MaxLength = 64,
-    };
+    static BcoConfig EmbeddedDefaults() => TrainingRun.EmbeddedPreset(new BcoConfig { MaxLength = 64 }, "bco");
 
     public static int Run(CliArguments args, TextWriter output)
     {
@@ -27,9 +23,7 @@ internal static class BcoCommand
         var examples = run.Tokenize("bco", config, rows => DatasetLoader.PrepareAll(rows, r => BcoExample.Tokenize(r, tokenizer, config.MaxLength), config.BadRowPolicy, null, out skipped), out var origin);
         output.WriteLine($"trl bco: {examples.Count} examples from {run.DatasetPath} ({skipped} bad rows skipped{origin}); beta {config.Beta}; output {config.OutputDir}");
         using var trainer = new BcoTrainer(model, reference, config, examples, TrainingRun.PadTokenId(tokenizer));
-        trainer.Callbacks.Add(new ConsoleReporter(output));
-        var state = trainer.Train();
-        run.Finish(model, config, state, output);
+        run.Train(trainer, model, config, output);
         return ExitCodes.Success;
     }
 }

@@ -8,11 +8,7 @@ namespace Trl.Cli.Commands;
 /// reference model (SimPO and AlphaPO through loss_type).</summary>
 internal static class CpoCommand
 {
-    static CpoConfig EmbeddedDefaults() => new()
-    {
-        OutputDir = "trl-cpo-output", LearningRate = 1e-3, MaxSteps = 150, PerDeviceTrainBatchSize = 16,
-        LoggingSteps = 25, SaveSteps = 0, Seed = 42, MaxLength = 64,
-    };
+    static CpoConfig EmbeddedDefaults() => TrainingRun.EmbeddedPreset(new CpoConfig { MaxLength = 64 }, "cpo");
 
     public static int Run(CliArguments args, TextWriter output)
     {
@@ -26,9 +22,7 @@ internal static class CpoCommand
         var pairs = run.Tokenize("cpo", config, rows => DatasetLoader.PrepareAll(rows, r => LegacyPreferenceExample.Tokenize(r, tokenizer, config.MaxLength), config.BadRowPolicy, null, out skipped), out var origin);
         output.WriteLine($"trl cpo: {pairs.Count} pairs from {run.DatasetPath} ({skipped} bad rows skipped{origin}); loss {config.LossType}, beta {config.Beta}; output {config.OutputDir}");
         using var trainer = new CpoTrainer(model, config, pairs, TrainingRun.PadTokenId(tokenizer));
-        trainer.Callbacks.Add(new ConsoleReporter(output));
-        var state = trainer.Train();
-        run.Finish(model, config, state, output);
+        run.Train(trainer, model, config, output);
         return ExitCodes.Success;
     }
 }

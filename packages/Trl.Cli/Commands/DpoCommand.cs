@@ -9,11 +9,7 @@ namespace Trl.Cli.Commands;
 /// default learns to prefer correct reversals over wrong ones.</summary>
 internal static class DpoCommand
 {
-    static DpoConfig EmbeddedDefaults() => new()
-    {
-        OutputDir = "trl-dpo-output", LearningRate = 1e-3, MaxSteps = 150, PerDeviceTrainBatchSize = 16,
-        LoggingSteps = 25, SaveSteps = 0, Seed = 42, MaxLength = 64,
-    };
+    static DpoConfig EmbeddedDefaults() => TrainingRun.EmbeddedPreset(new DpoConfig { MaxLength = 64 }, "dpo");
 
     public static int Run(CliArguments args, TextWriter output)
     {
@@ -30,9 +26,7 @@ internal static class DpoCommand
         var pairs = run.Tokenize("dpo", config, rows => DatasetLoader.PrepareAll(rows, r => PreferenceRows.Tokenize(r, tokenizer, eos), config.BadRowPolicy, null, out skipped), out var origin);
         output.WriteLine($"trl dpo: {pairs.Count} pairs from {run.DatasetPath} ({skipped} bad rows skipped{origin}); loss {string.Join("+", config.LossType)}, beta {config.Beta}; output {config.OutputDir}");
         using var trainer = new DpoTrainer(model, reference, config, pairs, tokenizer.Special.PadTokenId ?? tokenizer.Special.EosTokenId ?? 0);
-        trainer.Callbacks.Add(new ConsoleReporter(output));
-        var state = trainer.Train();
-        run.Finish(model, config, state, output);
+        run.Train(trainer, model, config, output);
         return ExitCodes.Success;
     }
 }

@@ -35,19 +35,16 @@ internal static class GrpoCommand
         }
         var rewards = rewardNames.Select(n => RewardFunctions.Resolve(n, config)).ToList();
         var tokenizer = run.LoadTokenizer();
-        using var model = run.Embedded ? CausalLM.FromConfig(run.EmbeddedModelConfig(), config.Seed) : CausalLM.FromPretrained(run.ModelPath!);
+        using var model = run.LoadCausalLM(config.Seed);
         // A reference model only when the KL term needs one (TRL skips it at beta 0).
-        using var reference = config.Beta == 0.0 ? null
-            : run.Embedded ? CausalLM.FromConfig(run.EmbeddedModelConfig(), config.Seed) : CausalLM.FromPretrained(run.ModelPath!);
+        using var reference = config.Beta == 0.0 ? null : run.LoadCausalLM(config.Seed);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         int skipped = 0;
         var prompts = run.Tokenize("grpo", config, rows => new GrpoDatasetPreparer(tokenizer, config).PrepareAll(rows, null, out skipped), out var origin);
         output.WriteLine($"trl grpo: {prompts.Count} prompts from {run.DatasetPath} ({skipped} bad rows skipped{origin}); {config.NumGenerations} generations each, " +
             $"loss {config.LossType}, beta {config.Beta}, rewards {string.Join(", ", rewards.Select(r => r.Name))}; output {config.OutputDir}");
         using var trainer = new GrpoTrainer(model, reference, config, prompts, tokenizer, rewards);
-        trainer.Callbacks.Add(new ConsoleReporter(output));
-        var state = trainer.Train();
-        run.Finish(model, config, state, output);
+        run.Train(trainer, model, config, output);
         return ExitCodes.Success;
     }
 }

@@ -7,11 +7,7 @@ namespace Trl.Cli.Commands;
 /// unpaired. The embedded default learns from correct (desirable) and wrong (undesirable) reversals.</summary>
 internal static class KtoCommand
 {
-    static KtoConfig EmbeddedDefaults() => new()
-    {
-        OutputDir = "trl-kto-output", LearningRate = 1e-3, MaxSteps = 150, PerDeviceTrainBatchSize = 16,
-        LoggingSteps = 25, SaveSteps = 0, Seed = 42, MaxLength = 64,
-    };
+    static KtoConfig EmbeddedDefaults() => TrainingRun.EmbeddedPreset(new KtoConfig { MaxLength = 64 }, "kto");
 
     public static int Run(CliArguments args, TextWriter output)
     {
@@ -26,9 +22,7 @@ internal static class KtoCommand
         var examples = run.Tokenize("kto", config, rows => preparer.Prepare(rows, config.BadRowPolicy), out var origin);
         output.WriteLine($"trl kto: {examples.Count} examples from {run.DatasetPath} ({preparer.Dropped} dropped{origin}); beta {config.Beta}; output {config.OutputDir}");
         using var trainer = new KtoTrainer(model, reference, config, examples, TrainingRun.PadTokenId(tokenizer));
-        trainer.Callbacks.Add(new ConsoleReporter(output));
-        var state = trainer.Train();
-        run.Finish(model, config, state, output);
+        run.Train(trainer, model, config, output);
         return ExitCodes.Success;
     }
 }

@@ -8,11 +8,7 @@ namespace Trl.Cli.Commands;
 /// preference term, no reference model.</summary>
 internal static class OrpoCommand
 {
-    static OrpoConfig EmbeddedDefaults() => new()
-    {
-        OutputDir = "trl-orpo-output", LearningRate = 1e-3, MaxSteps = 150, PerDeviceTrainBatchSize = 16,
-        LoggingSteps = 25, SaveSteps = 0, Seed = 42, MaxLength = 64,
-    };
+    static OrpoConfig EmbeddedDefaults() => TrainingRun.EmbeddedPreset(new OrpoConfig { MaxLength = 64 }, "orpo");
 
     public static int Run(CliArguments args, TextWriter output)
     {
@@ -26,9 +22,7 @@ internal static class OrpoCommand
         var pairs = run.Tokenize("orpo", config, rows => DatasetLoader.PrepareAll(rows, r => LegacyPreferenceExample.Tokenize(r, tokenizer, config.MaxLength), config.BadRowPolicy, null, out skipped), out var origin);
         output.WriteLine($"trl orpo: {pairs.Count} pairs from {run.DatasetPath} ({skipped} bad rows skipped{origin}); beta {config.Beta}; output {config.OutputDir}");
         using var trainer = new OrpoTrainer(model, config, pairs, TrainingRun.PadTokenId(tokenizer));
-        trainer.Callbacks.Add(new ConsoleReporter(output));
-        var state = trainer.Train();
-        run.Finish(model, config, state, output);
+        run.Train(trainer, model, config, output);
         return ExitCodes.Success;
     }
 }

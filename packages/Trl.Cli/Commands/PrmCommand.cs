@@ -10,11 +10,7 @@ namespace Trl.Cli.Commands;
 /// folder gets a fresh two-label head. The embedded default labels each step of a reversal right or wrong.</summary>
 internal static class PrmCommand
 {
-    static PrmConfig EmbeddedDefaults() => new()
-    {
-        OutputDir = "trl-prm-output", LearningRate = 1e-3, MaxSteps = 150, PerDeviceTrainBatchSize = 16,
-        LoggingSteps = 25, SaveSteps = 0, Seed = 42, MaxLength = 64,
-    };
+    static PrmConfig EmbeddedDefaults() => TrainingRun.EmbeddedPreset(new PrmConfig { MaxLength = 64 }, "prm");
 
     public static int Run(CliArguments args, TextWriter output)
     {
@@ -28,9 +24,7 @@ internal static class PrmCommand
         var examples = run.Tokenize("prm", config, rows => DatasetLoader.PrepareAll(rows, r => PrmExample.Tokenize(r, tokenizer, config), config.BadRowPolicy, null, out skipped), out var origin);
         output.WriteLine($"trl prm: {examples.Count} examples from {run.DatasetPath} ({skipped} bad rows skipped{origin}); output {config.OutputDir}");
         using var trainer = new PrmTrainer(model, config, examples, TrainingRun.PadTokenId(tokenizer));
-        trainer.Callbacks.Add(new ConsoleReporter(output));
-        var state = trainer.Train();
-        run.Finish(model, config, state, output);
+        run.Train(trainer, model, config, output);
         return ExitCodes.Success;
     }
 

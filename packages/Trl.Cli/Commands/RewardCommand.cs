@@ -8,11 +8,7 @@ namespace Trl.Cli.Commands;
 /// learns to score correct reversals above wrong ones.</summary>
 internal static class RewardCommand
 {
-    static RewardConfig EmbeddedDefaults() => new()
-    {
-        OutputDir = "trl-reward-output", LearningRate = 1e-3, MaxSteps = 150, PerDeviceTrainBatchSize = 16,
-        LoggingSteps = 25, SaveSteps = 0, Seed = 42, MaxLength = 64,
-    };
+    static RewardConfig EmbeddedDefaults() => TrainingRun.EmbeddedPreset(new RewardConfig { MaxLength = 64 }, "reward");
 
     public static int Run(CliArguments args, TextWriter output)
     {
@@ -25,9 +21,7 @@ internal static class RewardCommand
         var pairs = run.Tokenize("reward", config, rows => preparer.Prepare(rows).ToList(), out var origin);
         output.WriteLine($"trl reward: {pairs.Count} pairs from {run.DatasetPath} ({preparer.Dropped} dropped as longer than max_length{origin}); output {config.OutputDir}");
         using var trainer = new RewardTrainer(model, config, pairs, tokenizer.Special.PadTokenId ?? 0);
-        trainer.Callbacks.Add(new ConsoleReporter(output));
-        var state = trainer.Train();
-        run.Finish(model, config, state, output);
+        run.Train(trainer, model, config, output);
         return ExitCodes.Success;
     }
 

@@ -23,7 +23,7 @@ internal static class SftCommand
         if (TrainingRun.Help(args, "sft", new SftConfig(), output)) return ExitCodes.Success;
         var (run, config) = TrainingRun.Resolve(args, "sft", new SftConfig(), EmbeddedDefaults(), "train.jsonl");
         var tokenizer = run.LoadTokenizer();
-        using var model = run.Embedded ? CausalLM.FromConfig(run.EmbeddedModelConfig(), config.Seed) : CausalLM.FromPretrained(run.ModelPath!);
+        using var model = run.LoadCausalLM(config.Seed);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         var preparer = new SftDatasetPreparer(tokenizer, config);
         int skipped = 0;
@@ -33,11 +33,8 @@ internal static class SftCommand
         string? embeddedDir = run.EmbeddedDir;
         bool embedded = run.Embedded;
         double? before = embedded ? ReversalAccuracy(model, tokenizer, embeddedDir!) : null;
-        long pad = tokenizer.Special.PadTokenId ?? tokenizer.Special.EosTokenId ?? 0;
-        using var trainer = new SftTrainer(model, config, examples, pad);
-        trainer.Callbacks.Add(new ConsoleReporter(output));
-        var state = trainer.Train();
-        run.Finish(model, config, state, output);
+        using var trainer = new SftTrainer(model, config, examples, TrainingRun.PadTokenId(tokenizer));
+        run.Train(trainer, model, config, output);
         if (embedded)
         {
             double after = ReversalAccuracy(model, tokenizer, embeddedDir!);

@@ -98,6 +98,24 @@ internal sealed class TrainingRun
             throw new InvalidDataException($"{tokenizerPath}: the tokenizer has {tokenizer.VocabSize} ids but the model's vocab_size is {model.Config.VocabSize}.");
     }
 
+    /// <summary>The settings every preference-style embedded run shares (a from-scratch tiny model needs a higher
+    /// rate than TRL's defaults), on top of a trainer's own config.</summary>
+    public static TConfig EmbeddedPreset<TConfig>(TConfig config, string command) where TConfig : TrainingOptions =>
+        (TConfig)((TrainingOptions)config with
+        {
+            OutputDir = $"trl-{command}-output", LearningRate = 1e-3, MaxSteps = 150, PerDeviceTrainBatchSize = 16,
+            LoggingSteps = 25, SaveSteps = 0, Seed = 42,
+        });
+
+    /// <summary>Trains with the console report, then saves and summarises (see <see cref="Finish"/>).</summary>
+    public TrainerState Train<TExample>(Trainer<TExample> trainer, PretrainedModel model, TrainingOptions config, TextWriter output)
+    {
+        trainer.Callbacks.Add(new ConsoleReporter(output));
+        var state = trainer.Train();
+        Finish(model, config, state, output);
+        return state;
+    }
+
     /// <summary>Saves the model and tokenizer files to output_dir and prints the summary table.</summary>
     public void Finish(PretrainedModel model, TrainingOptions config, TrainerState state, TextWriter output)
     {
