@@ -68,7 +68,7 @@ public sealed class BcoTrainer : Trainer<BcoExample>
         using (no_grad()) refLogps = Logps(_reference, ids, attention, labels, out _);
         var isChosen = tensor(microBatch.Select(e => e.Label).ToArray(), device: logps.device);
         var rewards = _config.Beta * (logps - refLogps);
-        Running.Update(rewards.detach().to_type(ScalarType.Float64).cpu().data<double>().ToArray());
+        if (!context.Evaluating) Running.Update(rewards.detach().to_type(ScalarType.Float64).cpu().data<double>().ToArray());   // TRL: train only
         double delta = Running.Mean;
         var perRow = where(isChosen, -F.logsigmoid(rewards - delta), -F.logsigmoid(-(rewards - delta)));
         var loss = perRow.mean();

@@ -89,6 +89,7 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
     {
         ArgumentNullException.ThrowIfNull(microBatch);
         ArgumentNullException.ThrowIfNull(context);
+        if (context.Evaluating) throw new NotSupportedException("GRPO evaluation (sampling on eval prompts) is not available yet; leave eval_strategy at no.");
         if (_buffer.Count == 0) _microStep = (long)State.GlobalStep * context.GradientAccumulationSteps;
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         if (_buffer.Count == 0 || _microStep % GenerateEvery == 0)

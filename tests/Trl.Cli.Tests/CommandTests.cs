@@ -131,4 +131,21 @@ public class CommandTests
         Assert.That(third, Does.Not.Contain("tokenization cache"));
         Assert.That(Directory.GetFiles(outDir, "tokenized-*.json"), Has.Length.EqualTo(2));
     }
+
+    [Test]
+    public void EvalStrategyEvaluatesTheTestSplitOrSaysWhyItCannot()
+    {
+        var outDir = CliRunner.TempDir();
+        var (code, _, error) = CliRunner.Run("sft", "--output_dir", outDir, "--max_steps", "40", "--logging_steps", "10",
+            "--eval_strategy", "steps", "--eval_steps", "20", "--per_device_eval_batch_size", "16");
+        Assert.That(code, Is.EqualTo(0), error);
+        var evals = File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!).Where(l => l["eval_loss"] is not null).ToList();
+        Assert.That(evals.Select(e => e["step"]!.GetValue<double>()), Is.EqualTo(new double[] { 20, 40 }));
+        Assert.That(evals[0]["eval_mean_token_accuracy"], Is.Not.Null);
+        Assert.That(evals[1]["eval_loss"]!.GetValue<double>(), Is.LessThan(evals[0]["eval_loss"]!.GetValue<double>()));
+
+        (code, _, error) = CliRunner.Run("dpo", "--output_dir", CliRunner.TempDir(), "--max_steps", "2", "--eval_strategy", "steps");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("needs a 'test' split"));
+    }
 }

@@ -22,11 +22,8 @@ internal static class CompatibilityKeys
         ["model_revision"] = Any, ["use_peft"] = Only("false", "adapters (PEFT/LoRA) are not available yet"),
         // TorchSharp 0.107 has no activation checkpointing: accepted, memory as without it, results identical.
         ["gradient_checkpointing"] = Any, ["gradient_checkpointing_kwargs"] = Any,
-        // No evaluation loop yet: only "no" evaluation is accepted.
-        ["eval_strategy"] = Only("no", "evaluation during training is not available yet"),
-        ["evaluation_strategy"] = Only("no", "evaluation during training is not available yet"),
-        ["do_eval"] = Only("false", "evaluation during training is not available yet"),
-        ["per_device_eval_batch_size"] = Any, ["eval_steps"] = Any, ["dataset_test_split"] = Any,
+        // Evaluation is eval_strategy (a real field); do_eval only mirrors it in transformers.
+        ["do_eval"] = Any,
     };
 
     static string? Any(string value) => null;

@@ -20,9 +20,10 @@ internal static class BcoCommand
         using var reference = run.LoadCausalLM(config.Seed);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         int skipped = 0;
-        var examples = run.Tokenize("bco", config, rows => DatasetLoader.PrepareAll(rows, r => BcoExample.Tokenize(r, tokenizer, config.MaxLength), config.BadRowPolicy, null, out skipped), out var origin);
+        List<BcoExample> Prepare(IEnumerable<DatasetRow> rows) => DatasetLoader.PrepareAll(rows, r => BcoExample.Tokenize(r, tokenizer, config.MaxLength), config.BadRowPolicy, null, out skipped);
+        var examples = run.Tokenize("bco", config, Prepare, out var origin);
         output.WriteLine($"trl bco: {examples.Count} examples from {run.DatasetPath} ({skipped} bad rows skipped{origin}); beta {config.Beta}; output {config.OutputDir}");
-        using var trainer = new BcoTrainer(model, reference, config, examples, TrainingRun.PadTokenId(tokenizer));
+        using var trainer = new BcoTrainer(model, reference, config, examples, TrainingRun.PadTokenId(tokenizer)) { EvalDataset = run.TokenizeEval("bco", config, Prepare) };
         run.Train(trainer, model, config, output);
         return ExitCodes.Success;
     }

@@ -19,9 +19,10 @@ internal static class CpoCommand
         using var model = run.LoadCausalLM(config.Seed);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         int skipped = 0;
-        var pairs = run.Tokenize("cpo", config, rows => DatasetLoader.PrepareAll(rows, r => LegacyPreferenceExample.Tokenize(r, tokenizer, config.MaxLength), config.BadRowPolicy, null, out skipped), out var origin);
+        List<LegacyPreferenceExample> Prepare(IEnumerable<DatasetRow> rows) => DatasetLoader.PrepareAll(rows, r => LegacyPreferenceExample.Tokenize(r, tokenizer, config.MaxLength), config.BadRowPolicy, null, out skipped);
+        var pairs = run.Tokenize("cpo", config, Prepare, out var origin);
         output.WriteLine($"trl cpo: {pairs.Count} pairs from {run.DatasetPath} ({skipped} bad rows skipped{origin}); loss {config.LossType}, beta {config.Beta}; output {config.OutputDir}");
-        using var trainer = new CpoTrainer(model, config, pairs, TrainingRun.PadTokenId(tokenizer));
+        using var trainer = new CpoTrainer(model, config, pairs, TrainingRun.PadTokenId(tokenizer)) { EvalDataset = run.TokenizeEval("cpo", config, Prepare) };
         run.Train(trainer, model, config, output);
         return ExitCodes.Success;
     }

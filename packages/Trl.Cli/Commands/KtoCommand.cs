@@ -1,3 +1,4 @@
+using Trl.Data;
 using Trl.Cli.Arguments;
 using Trl.Kto;
 
@@ -19,9 +20,10 @@ internal static class KtoCommand
         using var reference = run.LoadCausalLM(config.Seed);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         var preparer = new KtoDatasetPreparer(tokenizer, config);
-        var examples = run.Tokenize("kto", config, rows => preparer.Prepare(rows, config.BadRowPolicy), out var origin);
+        List<KtoExample> Prepare(IEnumerable<DatasetRow> rows) => preparer.Prepare(rows, config.BadRowPolicy);
+        var examples = run.Tokenize("kto", config, Prepare, out var origin);
         output.WriteLine($"trl kto: {examples.Count} examples from {run.DatasetPath} ({preparer.Dropped} dropped{origin}); beta {config.Beta}; output {config.OutputDir}");
-        using var trainer = new KtoTrainer(model, reference, config, examples, TrainingRun.PadTokenId(tokenizer));
+        using var trainer = new KtoTrainer(model, reference, config, examples, TrainingRun.PadTokenId(tokenizer)) { EvalDataset = run.TokenizeEval("kto", config, Prepare) };
         run.Train(trainer, model, config, output);
         return ExitCodes.Success;
     }

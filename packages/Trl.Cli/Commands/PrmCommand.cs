@@ -21,9 +21,10 @@ internal static class PrmCommand
         using var model = run.Embedded ? NewTokenClassifier(run.EmbeddedModelConfig(), config.Seed) : TokenClassifier.FromCausalLM(run.ModelPath!, numLabels: 2, config.Seed);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         int skipped = 0;
-        var examples = run.Tokenize("prm", config, rows => DatasetLoader.PrepareAll(rows, r => PrmExample.Tokenize(r, tokenizer, config), config.BadRowPolicy, null, out skipped), out var origin);
+        List<PrmExample> Prepare(IEnumerable<DatasetRow> rows) => DatasetLoader.PrepareAll(rows, r => PrmExample.Tokenize(r, tokenizer, config), config.BadRowPolicy, null, out skipped);
+        var examples = run.Tokenize("prm", config, Prepare, out var origin);
         output.WriteLine($"trl prm: {examples.Count} examples from {run.DatasetPath} ({skipped} bad rows skipped{origin}); output {config.OutputDir}");
-        using var trainer = new PrmTrainer(model, config, examples, TrainingRun.PadTokenId(tokenizer));
+        using var trainer = new PrmTrainer(model, config, examples, TrainingRun.PadTokenId(tokenizer)) { EvalDataset = run.TokenizeEval("prm", config, Prepare) };
         run.Train(trainer, model, config, output);
         return ExitCodes.Success;
     }

@@ -1,3 +1,4 @@
+using Trl.Data;
 using Trl.Cli.Arguments;
 using Trl.Modeling;
 using Trl.Reward;
@@ -18,9 +19,10 @@ internal static class RewardCommand
         using var model = run.Embedded ? NewRewardModel(run.EmbeddedModelConfig(), config.Seed) : SequenceClassifier.FromPretrained(run.ModelPath!, allowNewHead: true);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         var preparer = new RewardDatasetPreparer(tokenizer, config);
-        var pairs = run.Tokenize("reward", config, rows => preparer.Prepare(rows).ToList(), out var origin);
+        List<PreferenceExample> Prepare(IEnumerable<DatasetRow> rows) => preparer.Prepare(rows).ToList();
+        var pairs = run.Tokenize("reward", config, Prepare, out var origin);
         output.WriteLine($"trl reward: {pairs.Count} pairs from {run.DatasetPath} ({preparer.Dropped} dropped as longer than max_length{origin}); output {config.OutputDir}");
-        using var trainer = new RewardTrainer(model, config, pairs, tokenizer.Special.PadTokenId ?? 0);
+        using var trainer = new RewardTrainer(model, config, pairs, tokenizer.Special.PadTokenId ?? 0) { EvalDataset = run.TokenizeEval("reward", config, Prepare) };
         run.Train(trainer, model, config, output);
         return ExitCodes.Success;
     }

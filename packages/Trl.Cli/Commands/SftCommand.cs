@@ -27,13 +27,14 @@ internal static class SftCommand
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         var preparer = new SftDatasetPreparer(tokenizer, config);
         int skipped = 0;
-        var examples = run.Tokenize("sft", config, rows => preparer.Pack(DatasetLoader.PrepareAll(rows, preparer.Prepare, config.BadRowPolicy, null, out skipped)), out var origin);
+        List<TokenizedExample> Prepare(IEnumerable<DatasetRow> rows) => preparer.Pack(DatasetLoader.PrepareAll(rows, preparer.Prepare, config.BadRowPolicy, null, out skipped));
+        var examples = run.Tokenize("sft", config, Prepare, out var origin);
         output.WriteLine($"trl sft: {examples.Count} examples from {run.DatasetPath} ({skipped} bad rows skipped{origin}); model {(run.Embedded ? "embedded tiny qwen2 (random init)" : run.ModelPath)}; output {config.OutputDir}");
 
         string? embeddedDir = run.EmbeddedDir;
         bool embedded = run.Embedded;
         double? before = embedded ? ReversalAccuracy(model, tokenizer, embeddedDir!) : null;
-        using var trainer = new SftTrainer(model, config, examples, TrainingRun.PadTokenId(tokenizer));
+        using var trainer = new SftTrainer(model, config, examples, TrainingRun.PadTokenId(tokenizer)) { EvalDataset = run.TokenizeEval("sft", config, Prepare) };
         run.Train(trainer, model, config, output);
         if (embedded)
         {

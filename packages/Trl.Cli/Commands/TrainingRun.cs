@@ -17,10 +17,12 @@ internal sealed class TrainingRun
         ("tokenizer_name_or_path", "model_name_or_path", "folder with tokenizer.json / tokenizer_config.json"),
         ("dataset_name", "embedded reversal task", "local dataset: folder in HF layout or one .jsonl/.json file"),
         ("dataset_train_split", "train", "split to train on"),
+        ("dataset_test_split", "test", "split evaluated when eval_strategy is steps or epoch (dataset folders; the embedded sft default has one)"),
     };
 
-    TrainingRun(string? modelPath, string tokenizerPath, string datasetPath, string split, string? embeddedDir)
+    TrainingRun(string? modelPath, string tokenizerPath, string datasetPath, string split, string? embeddedDir, string testSplit)
     {
+        TestSplit = testSplit;
         ModelPath = modelPath;
         TokenizerPath = tokenizerPath;
         DatasetPath = datasetPath;
@@ -32,6 +34,7 @@ internal sealed class TrainingRun
     public string TokenizerPath { get; }
     public string DatasetPath { get; }
     public string Split { get; }
+    public string TestSplit { get; }
     public string? EmbeddedDir { get; }
     public bool Embedded => EmbeddedDir is not null;
 
@@ -43,6 +46,7 @@ internal sealed class TrainingRun
         string? tokenizerPath = args.Take("tokenizer_name_or_path") ?? modelPath;
         string? datasetPath = args.Take("dataset_name");
         string split = args.Take("dataset_train_split") ?? "train";
+        string testSplit = args.Take("dataset_test_split") ?? "test";
         bool embedded = modelPath is null && datasetPath is null;
         if (!embedded && (modelPath is null || datasetPath is null))
             throw new CliException("give both --model_name_or_path and --dataset_name, or neither to use the embedded default.");
@@ -50,7 +54,7 @@ internal sealed class TrainingRun
         ConfigBinder.RejectUnknown(args, command);
         config.Validate();
         string? dir = embedded ? EmbeddedDefault.Extract() : null;
-        return (new TrainingRun(modelPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), split, dir), config);
+        return (new TrainingRun(modelPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), split, dir, testSplit), config);
     }
 
     public static bool Help<TConfig>(CliArguments args, string command, TConfig defaults, TextWriter output,
@@ -96,6 +100,19 @@ internal sealed class TrainingRun
     {
         if (tokenizer.VocabSize > model.Config.VocabSize)
             throw new InvalidDataException($"{tokenizerPath}: the tokenizer has {tokenizer.VocabSize} ids but the model's vocab_size is {model.Config.VocabSize}.");
+    }
+
+    /// <summary>The eval examples when eval_strategy asks for evaluation (null otherwise): the test split of a dataset
+    /// folder, or the embedded default's held-out file, prepared like the training rows.</summary>
+    public List<T>? TokenizeEval<T>(string command, TrainingOptions config, Func<IEnumerable<DatasetRow>, List<T>> prepare)
+    {
+        if (config.EvalStrategy == "no") return null;
+        string path;
+        if (Directory.Exists(DatasetPath)) path = DatasetPath;
+        else if (Embedded && File.Exists(Path.Combine(EmbeddedDir!, TestSplit + ".jsonl")) && command == "sft") path = Path.Combine(EmbeddedDir!, TestSplit + ".jsonl");
+        else throw new CliException($"eval_strategy {config.EvalStrategy} needs a '{TestSplit}' split: give --dataset_name a dataset folder with {TestSplit}*.jsonl/.json/.parquet files.");
+        var rows = DatasetLoader.Read(path, TestSplit).ToList();
+        return prepare(rows);
     }
 
     /// <summary>The settings every preference-style embedded run shares (a from-scratch tiny model needs a higher

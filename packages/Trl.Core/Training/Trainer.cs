@@ -41,6 +41,8 @@ public abstract class Trainer<TExample> : IDisposable
     public TrainerState State { get; private set; } = new();
     /// <summary>User hooks.</summary>
     public IList<ITrainerCallback> Callbacks { get; } = new List<ITrainerCallback>();
+    /// <summary>Examples evaluated at eval_strategy's points (and by <see cref="Evaluate"/>); null = no evaluation.</summary>
+    public IReadOnlyList<TExample>? EvalDataset { get; set; }
 
     /// <summary>Loss and metrics for one micro-batch. The loss is back-propagated as returned: normalise it with
     /// <paramref name="context"/> (by num_items_in_batch, or by the accumulation steps).</summary>
@@ -101,6 +103,7 @@ public abstract class Trainer<TExample> : IDisposable
             State.Epoch = (double)State.GlobalStep / stepsPerEpoch;
             foreach (var c in Callbacks) c.OnStepEnd(State, Model);
             if (State.GlobalStep % Options.LoggingSteps == 0 || State.GlobalStep == maxSteps || (Options.LoggingFirstStep && State.GlobalStep == 1)) Log(lr, gradNorm);
+            if (ShouldEvaluate(State.GlobalStep, stepsPerEpoch, maxSteps)) Evaluate();
             if (ShouldSave(State.GlobalStep, stepsPerEpoch) && State.GlobalStep < maxSteps) SaveCheckpoint();
         }
         WriteTrainerState(Options.OutputDir);
@@ -150,11 +153,61 @@ public abstract class Trainer<TExample> : IDisposable
         _lossWindow = 0;
         _stepsInWindow = 0;
         State.LogHistory.Add(record);
-        File.AppendAllText(Path.Combine(Options.OutputDir, "metrics.jsonl"), JsonSerializer.Serialize(record.ToDictionary(kv => kv.Key, kv => double.IsFinite(kv.Value) ? (object)kv.Value : kv.Value.ToString(CultureInfo.InvariantCulture))) + "\n");
+        AppendMetrics(record);
         _logger.LogInformation("step {Step}/{Max}: {Metrics}", State.GlobalStep, State.MaxSteps,
             string.Join(", ", record.Where(kv => kv.Key is not ("step" or "epoch")).Select(kv => $"{kv.Key}={kv.Value.ToString("G5", CultureInfo.InvariantCulture)}")));
         foreach (var c in Callbacks) c.OnLog(State, record);
     }
+
+    bool ShouldEvaluate(int step, int stepsPerEpoch, int maxSteps) => EvalDataset is not null && Options.EvalStrategy switch
+    {
+        "steps" => step % (Options.EvalSteps ?? Options.LoggingSteps) == 0,
+        "epoch" => step % stepsPerEpoch == 0 || step == maxSteps,
+        _ => false,
+    };
+
+    /// <summary>Loss and metrics over <see cref="EvalDataset"/> in order, without gradients and in eval mode, logged
+    /// (and returned) as transformers does: eval_loss and eval_&lt;metric&gt;, each averaged over the examples.</summary>
+    public LogRecord Evaluate()
+    {
+        var data = EvalDataset ?? throw new InvalidOperationException("Set EvalDataset before evaluating.");
+        if (data.Count == 0) throw new InvalidOperationException("The eval dataset is empty.");
+        bool wasTraining = Model.training;
+        Model.eval();
+        var sums = new Dictionary<string, (double Sum, double Weight)>(StringComparer.Ordinal);
+        void Add(string key, double value, double weight)
+        {
+            if (double.IsNaN(value)) return;
+            var (sum, w) = sums.TryGetValue(key, out var acc) ? acc : (0, 0);
+            sums[key] = (sum + value * weight, w + weight);
+        }
+        try
+        {
+            using var noGrad = no_grad();
+            for (int start = 0; start < data.Count; start += Options.PerDeviceEvalBatchSize)
+            {
+                using var scope = NewDisposeScope();
+                var batch = data.Skip(start).Take(Options.PerDeviceEvalBatchSize).ToArray();
+                var output = ComputeLoss(batch, new StepContext(1, CountLossItems(batch)) { Evaluating = true });
+                Add("eval_loss", output.Loss.to_type(ScalarType.Float64).item<double>(), batch.Length);
+                foreach (var (k, v) in output.Metrics) Add("eval_" + k, v, batch.Length);
+            }
+        }
+        finally { if (wasTraining) Model.train(); }
+        var record = new LogRecord();
+        foreach (var (k, (sum, weight)) in sums) record[k] = sum / weight;
+        record["epoch"] = State.Epoch;
+        record["step"] = State.GlobalStep;
+        State.LogHistory.Add(record);
+        Directory.CreateDirectory(Options.OutputDir);
+        AppendMetrics(record);
+        _logger.LogInformation("eval at step {Step}: {Metrics}", State.GlobalStep, string.Join(", ", record.Select(kv => $"{kv.Key}={kv.Value.ToString("G5", CultureInfo.InvariantCulture)}")));
+        foreach (var c in Callbacks) c.OnLog(State, record);
+        return record;
+    }
+
+    void AppendMetrics(LogRecord record) =>
+        File.AppendAllText(Path.Combine(Options.OutputDir, "metrics.jsonl"), JsonSerializer.Serialize(record.ToDictionary(kv => kv.Key, kv => double.IsFinite(kv.Value) ? (object)kv.Value : kv.Value.ToString(CultureInfo.InvariantCulture))) + "\n");
 
     bool ShouldSave(int step, int stepsPerEpoch) => Options.SaveStrategy switch
     {

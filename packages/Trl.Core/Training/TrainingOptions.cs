@@ -44,6 +44,12 @@ public record TrainingOptions
     public string SaveStrategy { get; init; } = "steps";
     /// <summary>Also log the first optimizer step.</summary>
     public bool LoggingFirstStep { get; init; }
+    /// <summary>When to evaluate on the eval dataset: "no", "steps" (every eval_steps) or "epoch".</summary>
+    public string EvalStrategy { get; init; } = "no";
+    /// <summary>Evaluate every N optimizer steps (null = logging_steps, as transformers does).</summary>
+    public int? EvalSteps { get; init; }
+    /// <summary>Examples per evaluation batch.</summary>
+    public int PerDeviceEvalBatchSize { get; init; } = 8;
     /// <summary>Keep at most this many checkpoints.</summary>
     public int? SaveTotalLimit { get; init; }
     /// <summary>A checkpoint folder to resume from.</summary>
@@ -73,6 +79,9 @@ public record TrainingOptions
         Check(LoggingSteps >= 1, $"logging_steps must be ≥ 1 (got {LoggingSteps}).");
         Check(SaveSteps >= 0, $"save_steps must be ≥ 0 (got {SaveSteps}).");
         Check(SaveTotalLimit is null or >= 1, "save_total_limit must be ≥ 1 when set.");
+        Check(EvalStrategy is "no" or "steps" or "epoch", $"eval_strategy must be no, steps or epoch (got '{EvalStrategy}').");
+        Check(EvalSteps is null or >= 1, "eval_steps must be ≥ 1 when set.");
+        Check(PerDeviceEvalBatchSize >= 1, $"per_device_eval_batch_size must be ≥ 1 (got {PerDeviceEvalBatchSize}).");
         Check(SaveStrategy is "steps" or "epoch" or "no", $"save_strategy must be steps, epoch or no (got '{SaveStrategy}').");
         Check(BadRows is "error" or "skip", $"bad_rows must be 'error' or 'skip' (got '{BadRows}').");
     }
