@@ -57,6 +57,16 @@ public sealed class SequenceClassifier : PretrainedModel
         }
     }
 
+    /// <summary>The score head at every position, [B, T, num_labels]: with num_labels = 1 this is the scalar value
+    /// head of PPO-style trainers (TRL's value model is a sequence classifier read at each token), and the pooled
+    /// <see cref="Forward"/> is its value at the last non-pad token.</summary>
+    public Tensor ForwardAllPositions(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        using var scope = NewDisposeScope();
+        return score.call(model.Forward(inputIds, attentionMask, positionIds)).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Scores [B, num_labels], pooled at the last token that is not <paramref name="padTokenId"/>, as transformers does.</summary>
     public Tensor Forward(Tensor inputIds, Tensor? attentionMask, long padTokenId)
     {
