@@ -14,6 +14,48 @@ internal static class HfBpe
     // GPT-2's pre-tokenization, used by the ByteLevel pre-tokenizer with use_regex=true.
     const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
+    /// <summary>True for SentencePiece-style BPE (Llama 2, Mistral): byte fallback, a "▁" Prepend/Replace normalizer
+    /// or a Metaspace pre-tokenizer, rather than byte-level BPE.</summary>
+    public static bool IsSentencePiece(JsonObject tok)
+    {
+        var json = (tok["normalizer"]?.ToJsonString() ?? "") + (tok["pre_tokenizer"]?.ToJsonString() ?? "");
+        return tok["model"]?["byte_fallback"]?.GetValue<bool>() == true || json.Contains("Metaspace", StringComparison.Ordinal)
+            || json.Contains("\"Prepend\"", StringComparison.Ordinal);
+    }
+
+    /// <summary>A <see cref="SentencePieceBpeTokenizer"/> from tokenizer.json, or an error naming what it cannot reproduce.</summary>
+    public static SentencePieceBpeTokenizer CreateSentencePiece(JsonObject tok, IReadOnlyList<(string, long, bool)> added, SpecialTokens special, string? chatTemplate, string path)
+    {
+        var model = tok["model"]!.AsObject();
+        string prependScheme = "never";
+        bool split = false;
+        var normalizers = tok["normalizer"] switch
+        {
+            null => new List<JsonNode>(),
+            JsonNode n when n["type"]?.GetValue<string>() == "Sequence" => n["normalizers"]!.AsArray().Select(x => x!).ToList(),
+            JsonNode n => new List<JsonNode> { n },
+        };
+        foreach (var n in normalizers)
+        {
+            string? type = n["type"]?.GetValue<string>();
+            string? pattern = n["pattern"] is JsonObject p ? p["String"]?.GetValue<string>() : null;
+            if (type == "Prepend" && n["prepend"]?.GetValue<string>() == "\u2581") prependScheme = "normalizer";
+            else if (!(type == "Replace" && pattern == " " && n["content"]?.GetValue<string>() == "\u2581"))
+                throw new NotSupportedException($"{path}: normalizer '{type}' is not supported with SentencePiece-style BPE (supported: Prepend ▁, Replace space → ▁).");
+        }
+        if (tok["pre_tokenizer"] is JsonNode pre)
+        {
+            if (pre["type"]?.GetValue<string>() != "Metaspace" || pre["replacement"]?.GetValue<string>() != "\u2581")
+                throw new NotSupportedException($"{path}: pre-tokenizer '{pre["type"]}' is not supported with SentencePiece-style BPE (supported: Metaspace with ▁).");
+            prependScheme = pre["prepend_scheme"]?.GetValue<string>() ?? (pre["add_prefix_space"]?.GetValue<bool>() == false ? "never" : "always");
+            split = pre["split"]?.GetValue<bool>() ?? true;
+        }
+        var vocab = model["vocab"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<long>());
+        var merges = model["merges"]!.AsArray().Select(m => m is JsonArray pair ? pair[0]!.GetValue<string>() + " " + pair[1]!.GetValue<string>() : m!.GetValue<string>());
+        return new SentencePieceBpeTokenizer(vocab, merges, added, model["unk_token"]?.GetValue<string>(),
+            model["byte_fallback"]?.GetValue<bool>() == true, model["fuse_unk"]?.GetValue<bool>() == true, prependScheme, split, special, chatTemplate);
+    }
+
     public static Tokenizer Create(JsonObject tok, IReadOnlyDictionary<string, int> addedTokens, string path)
     {
         var model = tok["model"]!.AsObject();

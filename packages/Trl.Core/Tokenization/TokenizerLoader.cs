@@ -6,7 +6,7 @@ namespace Trl.Tokenization;
 public static class TokenizerLoader
 {
     /// <summary>Loads the tokenizer in <paramref name="directory"/>: byte-level BPE (GPT-2, Qwen, Llama 3, SmolLM …)
-    /// through Microsoft.ML.Tokenizers, or WordLevel. Other tokenizer.json models fail with an error that names the
+    /// through Microsoft.ML.Tokenizers, SentencePiece-style BPE (Llama 2, Mistral: "▁" and byte fallback), or WordLevel. Other tokenizer.json models fail with an error that names the
     /// model type and the file.</summary>
     public static ITextTokenizer FromPretrained(string directory)
     {
@@ -36,6 +36,8 @@ public static class TokenizerLoader
             BosToken = Token("bos_token"), BosTokenId = Id(Token("bos_token")),
             UnkTokenId = Id(model["unk_token"]?.GetValue<string>()),
         };
+        if (type == "BPE" && HfBpe.IsSentencePiece(tok))
+            return HfBpe.CreateSentencePiece(tok, added, special, chatTemplate, tokenizerPath);
         if (type == "BPE")
         {
             var addedIds = added.ToDictionary(a => a.Item1, a => checked((int)a.Item2), StringComparer.Ordinal);

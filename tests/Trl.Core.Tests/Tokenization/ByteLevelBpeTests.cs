@@ -53,3 +53,39 @@ public class ByteLevelBpeTests
         Assert.That(withOffsets.Select(t => (t.Start, t.End)), Is.EqualTo(new[] { (0, 5), (5, 11) }));
     }
 }
+
+/// <summary>SentencePiece-style BPE as Llama 2 / Mistral ship it in tokenizer.json ("▁" Prepend/Replace normalizers or a
+/// Metaspace pre-tokenizer, byte fallback to &lt;0xXX&gt;, fused unknowns), on a vocabulary of our own
+/// (tests/fixtures/tokenizers/make_sp_bpe.py): ids and decoded text equal Hugging Face's implementation on the same
+/// golden texts, including non-Latin scripts and emoji that only byte fallback can encode, and &lt;s&gt; / &lt;/s&gt;.</summary>
+public class SentencePieceBpeTests
+{
+    public static IEnumerable<TestCaseData> Cases() => new[] { "sp_bpe", "sp_bpe_metaspace" }.SelectMany(folder =>
+        Fixtures.Json(Path.Combine(Fixtures.Root, "tokenizers", folder, "golden.json"))["cases"]!.AsArray()
+            .Select((c, i) => new TestCaseData(folder, c!["text"]!.GetValue<string>(), c["ids"]!.AsArray().Select(x => x!.GetValue<long>()).ToArray(), c["decoded"]!.GetValue<string>())
+                .SetName($"{folder}({i})")));
+
+    [TestCaseSource(nameof(Cases))]
+    public void EncodesAndDecodesLikeHuggingFace(string folder, string text, long[] ids, string decoded)
+    {
+        var tokenizer = TokenizerLoader.FromPretrained(Path.Combine(Fixtures.Root, "tokenizers", folder));
+        Assert.That(tokenizer, Is.TypeOf<SentencePieceBpeTokenizer>());
+        Assert.That(tokenizer.Encode(text), Is.EqualTo(ids), text);
+        Assert.That(tokenizer.Decode(ids), Is.EqualTo(decoded), text);
+    }
+
+    [Test]
+    public void SpecialTokensOffsetsAndSkipping()
+    {
+        var tokenizer = TokenizerLoader.FromPretrained(Path.Combine(Fixtures.Root, "tokenizers", "sp_bpe"));
+        Assert.That(tokenizer.Special.BosTokenId, Is.EqualTo(1));
+        Assert.That(tokenizer.Special.EosTokenId, Is.EqualTo(2));
+        var ids = tokenizer.Encode("<s>the end</s>");
+        Assert.That(tokenizer.Decode(ids, skipSpecialTokens: true), Is.EqualTo("the end"));
+        // Offsets point into the raw text (byte-fallback pieces share their character's span).
+        var text = "the café";
+        foreach (var (id, start, end) in tokenizer.EncodeWithOffsets(text))
+            Assert.That(start >= 0 && end <= text.Length && start <= end, Is.True, $"{id}: {start}..{end}");
+        Assert.That(tokenizer.EncodeWithOffsets(text)[^1].End, Is.EqualTo(text.Length));
+    }
+}
