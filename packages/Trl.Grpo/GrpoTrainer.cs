@@ -59,6 +59,9 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
         _entropyCoef = config.EntropyCoef;
     }
 
+    /// <summary>Raised after each generation with its first num_completions_to_print completions and their rewards.</summary>
+    public event Action<IReadOnlyList<GrpoSample>>? SamplesGenerated;
+
     int StepsPerGeneration => _config.EffectiveStepsPerGeneration;
     int GenerateEvery => StepsPerGeneration * _config.NumIterations;
     int UniquePromptsPerGeneration => _config.EffectiveGenerationBatchSize / _config.NumGenerations;
@@ -241,10 +244,15 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
     void LogCompletions(IReadOnlyList<GrpoPrompt> batch, IReadOnlyList<string> texts, float[] rewardTable)
     {
         int f = _rewards.Count;
-        if (_config.NumCompletionsToPrint > 0 && _logger is not null)
-            for (int i = 0; i < Math.Min(_config.NumCompletionsToPrint, texts.Count); i++)
-                _logger.LogInformation("step {Step} sample {Index}: prompt={Prompt} completion={Completion} rewards=[{Rewards}]", State.GlobalStep, i,
-                    batch[i].PromptText, texts[i], string.Join(", ", Enumerable.Range(0, f).Select(k => rewardTable[i * f + k].ToString("G4", CultureInfo.InvariantCulture))));
+        if (_config.NumCompletionsToPrint > 0)
+        {
+            var samples = Enumerable.Range(0, Math.Min(_config.NumCompletionsToPrint, texts.Count)).Select(i => new GrpoSample(State.GlobalStep + 1, batch[i].PromptText, texts[i],
+                Enumerable.Range(0, f).ToDictionary(k => _rewards[k].Name, k => (double)rewardTable[i * f + k]))).ToList();
+            foreach (var sample in samples)
+                _logger?.LogInformation("step {Step} sample: prompt={Prompt} completion={Completion} rewards=[{Rewards}]", sample.Step, sample.Prompt, sample.Completion,
+                    string.Join(", ", sample.Rewards.Select(r => $"{r.Key}={r.Value.ToString("G4", CultureInfo.InvariantCulture)}")));
+            SamplesGenerated?.Invoke(samples);
+        }
         if (!_config.LogCompletions) return;
         Directory.CreateDirectory(Options.OutputDir);
         using var writer = File.AppendText(Path.Combine(Options.OutputDir, "completions.jsonl"));

@@ -89,7 +89,7 @@ public class CommandTests
     public void GrpoOnTheEmbeddedDefaultRaisesTheMeanReward()
     {
         var outDir = CliRunner.TempDir();
-        var (code, output, error) = CliRunner.Run("grpo", "--output_dir", outDir, "--max_steps", "100", "--logging_steps", "10");
+        var (code, output, error) = CliRunner.Run("grpo", "--output_dir", outDir, "--max_steps", "100", "--logging_steps", "10", "--num_completions_to_print", "1");
         Assert.That(code, Is.EqualTo(0), error);
         var lines = File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.That(lines, Has.Count.EqualTo(10));
@@ -98,6 +98,7 @@ public class CommandTests
             Assert.That(lines[0]![key], Is.Not.Null, key);
         double first = lines[0]!["reward"]!.GetValue<double>(), last = lines.Skip(7).Average(l => l!["reward"]!.GetValue<double>());
         Assert.That(last, Is.GreaterThan(first + 0.05), output);
+        Assert.That(output, Does.Contain("sample @ step 100: reverse :").And.Contain("similarity_reward"), "sample completions are shown");
         Assert.That(File.Exists(Path.Combine(outDir, "model.safetensors")), Is.True);
     }
 

@@ -22,6 +22,8 @@ internal static class GrpoCommand
         ("reward_model_name_or_path", "None", "a reward-model folder (sequence classifier) added to reward_funcs"),
     };
 
+    static string Clip(string text) => (text.Length > 60 ? text[..57] + "..." : text).ReplaceLineEndings(" ");
+
     public static int Run(CliArguments args, TextWriter output)
     {
         if (TrainingRun.Help(args, "grpo", new GrpoConfig(), output, Fields)) return ExitCodes.Success;
@@ -44,6 +46,11 @@ internal static class GrpoCommand
         output.WriteLine($"trl grpo: {prompts.Count} prompts from {run.DatasetPath} ({skipped} bad rows skipped{origin}); {config.NumGenerations} generations each, " +
             $"loss {config.LossType}, beta {config.Beta}, rewards {string.Join(", ", rewards.Select(r => r.Name))}; output {config.OutputDir}");
         using var trainer = new GrpoTrainer(model, reference, config, prompts, tokenizer, rewards);
+        trainer.SamplesGenerated += samples =>
+        {
+            foreach (var s in samples)
+                output.WriteLine($"  sample @ step {s.Step}: {Clip(s.Prompt)} -> {Clip(s.Completion)}  [{string.Join(", ", s.Rewards.Select(r => $"{r.Key} {r.Value:G3}"))}]");
+        };
         run.Train(trainer, model, config, output);
         return ExitCodes.Success;
     }
