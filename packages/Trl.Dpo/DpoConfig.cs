@@ -39,6 +39,12 @@ public sealed record DpoConfig : TrainingOptions
     public bool PrecomputeRefLogProbs { get; init; }
     /// <summary>Batch size of that precomputation (null = per_device_train_batch_size).</summary>
     public int? PrecomputeRefBatchSize { get; init; }
+    /// <summary>TR-DPO: move the reference towards the policy every ref_model_sync_steps steps.</summary>
+    public bool SyncRefModel { get; init; }
+    /// <summary>α of the reference update θ_ref ← α·θ + (1 − α)·θ_ref.</summary>
+    public double RefModelMixupAlpha { get; init; } = 0.6;
+    /// <summary>Optimizer steps between reference updates.</summary>
+    public int RefModelSyncSteps { get; init; } = 512;
     /// <summary>Pad lengths to a multiple of this.</summary>
     public int? PadToMultipleOf { get; init; }
 
@@ -53,6 +59,9 @@ public sealed record DpoConfig : TrainingOptions
     public override void Validate()
     {
         base.Validate();
+        if (SyncRefModel && (RefModelMixupAlpha is < 0 or > 1)) throw new ArgumentException($"ref_model_mixup_alpha must be in [0, 1] (got {RefModelMixupAlpha}).");
+        if (SyncRefModel && RefModelSyncSteps < 1) throw new ArgumentException($"ref_model_sync_steps must be ≥ 1 (got {RefModelSyncSteps}).");
+        if (SyncRefModel && PrecomputeRefLogProbs) throw new ArgumentException("sync_ref_model cannot be combined with precompute_ref_log_probs (the reference changes during training).");
         foreach (var t in LossType)
             if (!LossTypes.Contains(t)) throw new ArgumentException($"loss_type '{t}' is not a DPO loss ({string.Join(", ", LossTypes)}).");
         if (LossWeights is not null && LossWeights.Count != LossType.Count)

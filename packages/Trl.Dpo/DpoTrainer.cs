@@ -30,6 +30,8 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
         _reference = referenceModel;
         _reference?.Freeze();
         if (config.PrecomputeRefLogProbs) _precomputed = Precompute(trainDataset, config.PrecomputeRefBatchSize ?? config.PerDeviceTrainBatchSize);
+        if (config.SyncRefModel) Callbacks.Add(new ReferenceModelSync(model, _reference ?? throw new ArgumentNullException(nameof(referenceModel), "sync_ref_model needs a reference model."),
+            config.RefModelMixupAlpha, config.RefModelSyncSteps));
         else if (_reference is null) throw new ArgumentNullException(nameof(referenceModel), "DPO needs a reference model unless precompute_ref_log_probs is set.");
     }
 

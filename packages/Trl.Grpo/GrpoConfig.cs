@@ -45,6 +45,12 @@ public sealed record GrpoConfig : TrainingOptions
 
     /// <summary>KL coefficient against the reference model (0 = no reference model).</summary>
     public double Beta { get; init; }
+    /// <summary>TR-DPO: move the reference towards the policy every ref_model_sync_steps steps.</summary>
+    public bool SyncRefModel { get; init; }
+    /// <summary>α of the reference update θ_ref ← α·θ + (1 − α)·θ_ref.</summary>
+    public double RefModelMixupAlpha { get; init; } = 0.6;
+    /// <summary>Optimizer steps between reference updates.</summary>
+    public int RefModelSyncSteps { get; init; } = 512;
     /// <summary>Lower clip ε.</summary>
     public double Epsilon { get; init; } = 0.2;
     /// <summary>Upper clip ε (null = epsilon); for cispo the ratio cap.</summary>
@@ -110,6 +116,9 @@ public sealed record GrpoConfig : TrainingOptions
     public override void Validate()
     {
         base.Validate();
+        if (SyncRefModel && (RefModelMixupAlpha is < 0 or > 1)) throw new ArgumentException($"ref_model_mixup_alpha must be in [0, 1] (got {RefModelMixupAlpha}).");
+        if (SyncRefModel && RefModelSyncSteps < 1) throw new ArgumentException($"ref_model_sync_steps must be ≥ 1 (got {RefModelSyncSteps}).");
+        if (SyncRefModel && Beta == 0.0) throw new ArgumentException("sync_ref_model needs beta != 0 (without the KL term there is no reference model).");
         if (!LossTypes.Contains(LossType)) throw new ArgumentException($"loss_type '{LossType}' is not a GRPO loss ({string.Join(", ", LossTypes)}).");
         if (NumGenerations < 2) throw new ArgumentException($"GRPO needs at least 2 generations per prompt to compute advantages (num_generations={NumGenerations}).");
         if (GenerationBatchSize is not null && StepsPerGeneration is not null)

@@ -53,6 +53,7 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
         {
             _reference = referenceModel ?? throw new ArgumentException("beta != 0 needs a reference model.", nameof(referenceModel));
             _reference.Freeze();
+            if (config.SyncRefModel) Callbacks.Add(new ReferenceModelSync(model, _reference, config.RefModelMixupAlpha, config.RefModelSyncSteps));
         }
         _padTokenId = tokenizer.Special.PadTokenId ?? model.Config.PadTokenId ?? tokenizer.Special.EosTokenId ?? 0;
         _eosTokenIds = tokenizer.Special.EosTokenId is long eos ? model.Config.EosTokenIds.Append(eos).Distinct().ToArray() : model.Config.EosTokenIds;

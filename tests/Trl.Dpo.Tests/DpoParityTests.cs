@@ -93,4 +93,31 @@ public class DpoParityTests
         Assert.That(() => new DpoTrainer(model, null, new DpoConfig { OutputDir = TrainerFixture.OutputDir() }, pairs, 0),
             Throws.ArgumentNullException.With.Message.Contains("precompute_ref_log_probs"));
     }
+
+    /// <summary>sync_ref_model (TR-DPO): after each sync step the reference is α·θ + (1 − α)·θ_ref, as TRL's
+    /// SyncRefModelCallback leaves it; with steps 1 and α 0.5 two steps give ref = ½θ₂ + ¼θ₁ + ¼θ₀.</summary>
+    [Test]
+    public void SyncRefModelMixesThePolicyIntoTheReference()
+    {
+        var fx = new TrainerFixture("trl", "dpo_sigmoid");
+        var tokenizer = TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer"));
+        var config = ConfigFrom(fx.Result["config_overrides"]!, TrainerFixture.OutputDir()) with { SyncRefModel = true, RefModelMixupAlpha = 0.5, RefModelSyncSteps = 1 };
+        var pairs = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => PreferenceRows.Tokenize(new DatasetRow(r!.AsObject(), "result.json", i + 1), tokenizer, tokenizer.Special.EosToken)).ToList();
+        using var model = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
+        using var reference = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
+        const string name = "model.layers.0.mlp.up_proj.weight";
+        Tensor Param(CausalLM m) => m.NamedParameters().First(p => p.Name == name).Parameter.detach().clone();
+        var theta = new List<Tensor> { Param(model) };
+        using var trainer = new DpoTrainer(model, reference, config, pairs, padTokenId: 0);
+        trainer.Callbacks.Add(new StepCapture(() => theta.Add(Param(model))));
+        trainer.Train();
+        var expected = 0.5 * theta[2] + 0.25 * theta[1] + 0.25 * theta[0];
+        TensorAssert.Close(Param(reference), expected, atol: 1e-7, what: name);
+        Assert.That(() => (config with { PrecomputeRefLogProbs = true }).Validate(), Throws.ArgumentException.With.Message.Contains("sync_ref_model"));
+    }
+
+    sealed class StepCapture(Action capture) : ITrainerCallback
+    {
+        public void OnStepEnd(TrainerState state, nn.Module model) => capture();
+    }
 }

@@ -22,6 +22,14 @@ internal static class CompatibilityKeys
         ["model_revision"] = Any, ["use_peft"] = Only("false", "adapters (PEFT/LoRA) are not available yet"),
         // TorchSharp 0.107 has no activation checkpointing: accepted, memory as without it, results identical.
         ["gradient_checkpointing"] = Any, ["gradient_checkpointing_kwargs"] = Any,
+        // Trainer switches that change nothing in our implementation: no dropout layers, logits are already computed
+        // only where needed, the model is loaded by the tool.
+        ["disable_dropout"] = Any, ["use_logits_to_keep"] = Any, ["model_init_kwargs"] = Any, ["dataset_kwargs"] = Any,
+        ["ds3_gather_for_generation"] = Any, ["dataset_text_field"] = Only("text", "only the 'text' column is read for language-modeling rows"),
+        ["activation_offloading"] = Only("false", "activation offloading is not available"),
+        ["use_liger_kernel"] = Only("false", "Liger kernels do not exist here; the default kernels give the same math"),
+        ["use_vllm"] = Only("false", "generation runs on the built-in KV-cache sampler, not vLLM"),
+        ["cast_lm_head_to_fp32"] = Only("false", "the lm_head already computes in the model's dtype; bf16 runs are not supported with this flag"),
         // Evaluation is eval_strategy (a real field); do_eval only mirrors it in transformers.
         ["do_eval"] = Any,
     };
