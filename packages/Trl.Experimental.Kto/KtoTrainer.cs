@@ -12,19 +12,49 @@ namespace Trl.Kto;
 public sealed class KtoTrainer : Trainer<KtoExample>
 {
     readonly CausalLM _policy;
-    readonly CausalLM _reference;
+    readonly CausalLM? _reference;
     readonly KtoConfig _config;
     readonly long _pad;
+    readonly Dictionary<KtoExample, (float Completion, float Kl)>? _precomputed;
 
-    /// <summary>Creates a trainer; <paramref name="referenceModel"/> is a frozen copy of the starting weights.</summary>
-    public KtoTrainer(CausalLM model, CausalLM referenceModel, KtoConfig config, IReadOnlyList<KtoExample> trainDataset, long padTokenId, ILogger? logger = null)
+    /// <summary>Creates a trainer; <paramref name="referenceModel"/> is a frozen copy of the starting weights (it may
+    /// be null with precompute_ref_log_probs: the starting policy then scores every example once, here).</summary>
+    public KtoTrainer(CausalLM model, CausalLM? referenceModel, KtoConfig config, IReadOnlyList<KtoExample> trainDataset, long padTokenId, ILogger? logger = null)
         : base(model, config, trainDataset, logger)
     {
         _policy = model;
-        _reference = referenceModel ?? throw new ArgumentNullException(nameof(referenceModel));
+        _reference = referenceModel;
         _config = config;
         _pad = padTokenId;
-        _reference.Freeze();
+        _reference?.Freeze();
+        if (config.PrecomputeRefLogProbs) _precomputed = Precompute(trainDataset, config.PrecomputeRefBatchSize ?? config.PerDeviceTrainBatchSize);
+        else if (_reference is null) throw new ArgumentNullException(nameof(referenceModel), "KTO needs a reference model unless precompute_ref_log_probs is set.");
+        if (config.SyncRefModel) Callbacks.Add(new ReferenceModelSync(model, _reference!, config.RefModelMixupAlpha, config.RefModelSyncSteps));
+    }
+
+    /// <summary>Reference log-probs of each example's completion and KL completion, computed once.</summary>
+    Dictionary<KtoExample, (float, float)> Precompute(IReadOnlyList<KtoExample> examples, int batchSize)
+    {
+        var model = _reference ?? _policy;
+        bool wasTraining = model.training;
+        model.eval();
+        var result = new Dictionary<KtoExample, (float, float)>(ReferenceEqualityComparer.Instance);
+        try
+        {
+            using var noGrad = no_grad();
+            for (int start = 0; start < examples.Count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var chunk = examples.Skip(start).Take(batchSize).ToList();
+                var (ids, attention, completion) = Collate(chunk, kl: false);
+                var logps = SequenceLogps(model, ids, attention, completion, out _, out _).cpu().data<float>().ToArray();
+                var (kIds, kAttention, kCompletion) = Collate(chunk, kl: true);
+                var kl = SequenceLogps(model, kIds, kAttention, kCompletion, out _, out _).cpu().data<float>().ToArray();
+                for (int i = 0; i < chunk.Count; i++) result[chunk[i]] = (logps[i], kl[i]);
+            }
+        }
+        finally { if (wasTraining) model.train(); }
+        return result;
     }
 
     /// <inheritdoc />
@@ -70,12 +100,14 @@ public sealed class KtoTrainer : Trainer<KtoExample>
         Tensor refLogps, z;
         using (no_grad())
         {
-            refLogps = SequenceLogps(_reference, ids, attention, completion, out _, out _);
+            refLogps = _precomputed is null ? SequenceLogps(_reference!, ids, attention, completion, out _, out _)
+                : tensor(microBatch.Select(e => _precomputed[e].Completion).ToArray(), device: logps.device);
             if (_config.LossType == "kto")
             {
                 var (kIds, kAttention, kCompletion) = Collate(microBatch, kl: true);
                 var klPolicy = SequenceLogps(_policy, kIds, kAttention, kCompletion, out _, out _);
-                var klRef = SequenceLogps(_reference, kIds, kAttention, kCompletion, out _, out _);
+                var klRef = _precomputed is null ? SequenceLogps(_reference!, kIds, kAttention, kCompletion, out _, out _)
+                    : tensor(microBatch.Select(e => _precomputed[e].Kl).ToArray(), device: logps.device);
                 z = (klPolicy - klRef).mean().clamp_min(0).detach();
             }
             else z = zeros(1, device: logps.device).squeeze();

@@ -109,4 +109,27 @@ public class ArgumentTests
         (code, _, error) = CliRunner.Run("sft", "--save_strategy", "best", "--max_steps", "1");
         Assert.That(error, Does.Contain("save_strategy must be steps, epoch or no"));
     }
+
+    [TestCase("FDivergenceType", "f_divergence_type")]
+    [TestCase("FAlphaDivergenceCoef", "f_alpha_divergence_coef")]
+    [TestCase("VespoKNeg", "vespo_k_neg")]
+    [TestCase("PerDeviceTrainBatchSize", "per_device_train_batch_size")]
+    [TestCase("Bf16", "bf16")]
+    [TestCase("RefModelSyncSteps", "ref_model_sync_steps")]
+    public void PropertyNamesMapToTrlFieldNames(string property, string trlName) =>
+        Assert.That(ConfigBinder.SnakeCase(property), Is.EqualTo(trlName));
+
+    [Test]
+    public void EveryConfigFieldOfEveryTrainerHasAnUnambiguousTrlName()
+    {
+        // Each trainer's config binds every TRL name it declares, and no two properties share a name.
+        foreach (var type in new[] { typeof(Trl.Sft.SftConfig), typeof(Trl.Dpo.DpoConfig), typeof(Trl.Grpo.GrpoConfig), typeof(Trl.Reward.RewardConfig),
+                     typeof(Trl.Kto.KtoConfig), typeof(Trl.Cpo.CpoConfig), typeof(Trl.Orpo.OrpoConfig), typeof(Trl.Bco.BcoConfig), typeof(Trl.Prm.PrmConfig) })
+        {
+            var names = type.GetProperties().Where(p => p.CanWrite && p.Name != "EqualityContract").Select(p => ConfigBinder.SnakeCase(p.Name)).ToList();
+            Assert.That(names, Is.Unique, type.Name);
+        }
+        var dpo = ConfigBinder.Bind(new Trl.Dpo.DpoConfig(), CliArguments.Parse(new[] { "--f_divergence_type", "js_divergence", "--f_alpha_divergence_coef", "0.3", "--sync_ref_model", "true" }));
+        Assert.That((dpo.FDivergenceType, dpo.FAlphaDivergenceCoef, dpo.SyncRefModel), Is.EqualTo(("js_divergence", 0.3, true)));
+    }
 }

@@ -55,4 +55,23 @@ public class KtoParityTests
         Assert.That(examples[0].KlCompletionIds, Is.EqualTo(examples[1].CompletionIds));
         Assert.That(() => new KtoConfig { PerDeviceTrainBatchSize = 1 }.Validate(), Throws.ArgumentException.With.Message.Contains("per_device_train_batch_size"));
     }
+
+    [Test]
+    public void PrecomputedReferenceLogProbsGiveTheSameTwoSteps()
+    {
+        // No reference model: the starting policy scores every completion and KL completion once, in one batch of
+        // the whole dataset, and the recorded TRL run comes out the same.
+        var fx = new TrainerFixture("trl", "kto");
+        var tokenizer = TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer"));
+        var config = new KtoConfig
+        {
+            OutputDir = TrainerFixture.OutputDir(), LearningRate = 1e-3, PerDeviceTrainBatchSize = 4, MaxSteps = 2, Seed = 0, LoggingSteps = 1,
+            SaveSteps = 0, Beta = 0.1, PrecomputeRefLogProbs = true,
+        };
+        var rows = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => new DatasetRow(r!.AsObject(), "result.json", i + 1));
+        var examples = new KtoDatasetPreparer(tokenizer, config).Prepare(rows);
+        using var model = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
+        using var trainer = new KtoTrainer(model, referenceModel: null, config, examples, padTokenId: 0);
+        fx.TrainAndAssert(trainer);
+    }
 }

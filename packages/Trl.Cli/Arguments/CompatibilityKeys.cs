@@ -30,6 +30,23 @@ internal static class CompatibilityKeys
         ["use_liger_kernel"] = Only("false", "Liger kernels do not exist here; the default kernels give the same math"),
         ["use_vllm"] = Only("false", "generation runs on the built-in KV-cache sampler, not vLLM"),
         ["cast_lm_head_to_fp32"] = Only("false", "the lm_head already computes in the model's dtype; bf16 runs are not supported with this flag"),
+        // Mixture-of-experts, encoder-decoder and multimodal options: the supported families have none of these.
+        ["router_aux_loss_coef"] = Any, ["is_encoder_decoder"] = Only("false", "encoder-decoder models are not supported"), ["log_multimodal"] = Any,
+        ["max_completion_length"] = Any,   // BCO/CPO/ORPO: encoder-decoder only (GRPO/PRM bind their own field first)
+        ["padding_value"] = Any, ["generate_during_eval"] = Only("false", "generation during evaluation is not available"),
+        // DPO's padding_free is disabled in TRL itself (it falls back to padding); BCO's UDM classifier is not built.
+        ["padding_free"] = Any, ["precompute_ref_log_probs"] = Only("false", "not available for this trainer"), ["prompt_sample_size"] = Any, ["min_density_ratio"] = Any, ["max_density_ratio"] = Any,
+        ["chat_template_path"] = Only("None", "use a tokenizer folder whose tokenizer_config.json carries the template"),
+        // GRPO generation back ends other than the built-in sampler, and Hub logging.
+        ["use_transformers_continuous_batching"] = Only("false"), ["transformers_continuous_batching_config"] = Any,
+        ["cache_implementation"] = Any, ["generation_kwargs"] = Only("None", "set temperature, top_p, top_k, min_p, repetition_penalty directly"),
+        ["chat_template_kwargs"] = Only("None"), ["max_tool_calling_iterations"] = Only("None", "tools are not available"),
+        ["num_generations_eval"] = Any, ["log_unique_prompts"] = Any, ["log_completions_hub_repo"] = Only("None"),
+        ["vllm_mode"] = Any, ["vllm_model_impl"] = Any, ["vllm_server_base_url"] = Any, ["vllm_server_host"] = Any, ["vllm_server_port"] = Any,
+        ["vllm_server_timeout"] = Any, ["vllm_group_port"] = Any, ["vllm_gpu_memory_utilization"] = Any, ["vllm_max_model_length"] = Any,
+        ["vllm_tensor_parallel_size"] = Any, ["vllm_enable_sleep_mode"] = Any, ["vllm_structured_outputs_regex"] = Any,
+        ["vllm_importance_sampling_correction"] = Any, ["vllm_importance_sampling_mode"] = Any,
+        ["vllm_importance_sampling_clip_max"] = Any, ["vllm_importance_sampling_clip_min"] = Any,
         // Evaluation is eval_strategy (a real field); do_eval only mirrors it in transformers.
         ["do_eval"] = Any,
     };

@@ -17,7 +17,7 @@ internal static class KtoCommand
         ExperimentalNotice.Write(output, "kto", "Trl.Experimental.Kto");
         var tokenizer = run.LoadTokenizer();
         using var model = run.LoadCausalLM(config.Seed);
-        using var reference = run.LoadCausalLM(config.Seed);
+        using var reference = config.PrecomputeRefLogProbs ? null : run.LoadCausalLM(config.Seed);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         var preparer = new KtoDatasetPreparer(tokenizer, config);
         List<KtoExample> Prepare(IEnumerable<DatasetRow> rows) => preparer.Prepare(rows, config.BadRowPolicy);

@@ -18,7 +18,11 @@ public static class OptionsBinding
         for (int i = 0; i < pascal.Length; i++)
         {
             char c = pascal[i];
-            if (char.IsUpper(c) && i > 0 && (char.IsLower(pascal[i - 1]) || char.IsDigit(pascal[i - 1]))) sb.Append('_');
+            // A word starts at an upper-case letter after a lower-case one or a digit, or at the last capital of a run
+            // followed by lower case: FDivergenceType → f_divergence_type, VespoKNeg → vespo_k_neg.
+            bool wordStart = char.IsUpper(c) && i > 0 && (char.IsLower(pascal[i - 1]) || char.IsDigit(pascal[i - 1])
+                || (char.IsUpper(pascal[i - 1]) && i + 1 < pascal.Length && char.IsLower(pascal[i + 1])));
+            if (wordStart) sb.Append('_');
             sb.Append(char.ToLowerInvariant(c));
         }
         return sb.ToString();
