@@ -24,6 +24,8 @@ public sealed record GrpoConfig : TrainingOptions
     public int? GenerationBatchSize { get; init; }
     /// <summary>Optimisation micro-steps fed by one generation; null = gradient_accumulation_steps.</summary>
     public int? StepsPerGeneration { get; init; }
+    /// <summary>Completions per prompt during evaluation (null = num_generations).</summary>
+    public int? NumGenerationsEval { get; init; }
     /// <summary>μ: how many times each generation batch is optimised on.</summary>
     public int NumIterations { get; init; } = 1;
     /// <summary>Shuffle the prompts (RepeatSampler with the seed).</summary>
@@ -127,6 +129,7 @@ public sealed record GrpoConfig : TrainingOptions
             throw new ArgumentException($"generation_batch_size ({gbs}) must be divisible by per_device_train_batch_size ({PerDeviceTrainBatchSize}).");
         if (EffectiveGenerationBatchSize % NumGenerations != 0)
             throw new ArgumentException($"generation_batch_size ({EffectiveGenerationBatchSize}) must be divisible by num_generations ({NumGenerations}).");
+        if (NumGenerationsEval is < 2) throw new ArgumentException($"num_generations_eval must be at least 2 (got {NumGenerationsEval}).");
         if (NumIterations < 1) throw new ArgumentException("num_iterations must be at least 1.");
         if (MaxCompletionLength < 1) throw new ArgumentException("max_completion_length must be at least 1.");
         if (ImportanceSamplingLevel is not ("token" or "sequence")) throw new ArgumentException($"importance_sampling_level must be token or sequence (got '{ImportanceSamplingLevel}').");

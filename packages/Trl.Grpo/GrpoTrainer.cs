@@ -31,6 +31,7 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
     long _microStep;
     int _microInStep;
     int _generations;
+    int _evaluations;
     double _entropyCoef;
     double _lastWorldEntropy;
     double _windowEntropySum, _windowEntropyCount;
@@ -93,11 +94,17 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
     {
         ArgumentNullException.ThrowIfNull(microBatch);
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Evaluating) throw new NotSupportedException("GRPO evaluation (sampling on eval prompts) is not available yet; leave eval_strategy at no.");
+        if (context.Evaluating) return EvaluationLoss(microBatch);
         if (_buffer.Count == 0) _microStep = (long)State.GlobalStep * context.GradientAccumulationSteps;
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         if (_buffer.Count == 0 || _microStep % GenerateEvery == 0)
-            foreach (var (k, v) in GenerateAndScore(microBatch)) metrics[k] = v;
+        {
+            foreach (var old in _buffer) old.Dispose();
+            _buffer.Clear();
+            var (chunks, generationMetrics) = GenerateAndScore(microBatch, StepsPerGeneration, _config.NumGenerations, seed: _config.Seed + _generations++, training: true);
+            _buffer.AddRange(chunks);
+            foreach (var (k, v) in generationMetrics) metrics[k] = v;
+        }
         var chunk = _buffer[(int)(_microStep % StepsPerGeneration)];
         _microStep++;
 
@@ -115,6 +122,22 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
             if (bonus) metrics["entropy_coef"] = _entropyCoef;
         }
         else if (_config.UseAdaptiveEntropy) { _windowEntropySum += output.EntropySum; _windowEntropyCount += output.EntropyCount; }
+        return new LossOutput(output.Loss, metrics);
+    }
+
+    /// <summary>Evaluation as TRL's: each eval prompt gets num_generations_eval (or num_generations) completions,
+    /// scored and turned into advantages within the eval batch; the loss is computed in eval mode (no accumulation
+    /// division), without touching the training buffer or the token count.</summary>
+    LossOutput EvaluationLoss(IReadOnlyList<GrpoPrompt> prompts)
+    {
+        int g = _config.NumGenerationsEval ?? _config.NumGenerations;
+        var expanded = prompts.SelectMany(p => Enumerable.Repeat(p, g)).ToList();
+        var (chunks, metrics) = GenerateAndScore(expanded, chunks: 1, g, seed: _config.Seed + 1_000_003L * ++_evaluations, training: false);
+        using var chunk = chunks[0];
+        var (logps, entropies) = PerTokenLogps(_policy, chunk, entropyWithGrad: false);
+        var output = GrpoLoss.Compute(_config, new GrpoLoss.Inputs(logps, chunk.OldLogps, chunk.RefLogps, chunk.Advantages,
+            chunk.CompletionMask, entropies, chunk.NumItemsInBatch, 1, Training: false), _entropyCoef);
+        foreach (var (k, v) in output.Metrics) metrics[k] = v;
         return new LossOutput(output.Loss, metrics);
     }
 
@@ -144,12 +167,12 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
         return (logps, entropies);
     }
 
-    /// <summary>Samples, scores and buffers one generation batch; returns the generation metrics.</summary>
-    Dictionary<string, double> GenerateAndScore(IReadOnlyList<GrpoPrompt> batch)
+    /// <summary>Samples and scores one generation batch (each prompt repeated <paramref name="groupSize"/> times,
+    /// adjacent), shuffles it and splits it into <paramref name="chunks"/> micro-batches kept alive for later steps;
+    /// returns them with the generation metrics.</summary>
+    (List<Rollout> Chunks, Dictionary<string, double> Metrics) GenerateAndScore(IReadOnlyList<GrpoPrompt> batch, int chunks, int groupSize, long seed, bool training)
     {
-        foreach (var old in _buffer) old.Dispose();
-        _buffer.Clear();
-        int n = batch.Count, generation = _generations++;
+        int n = batch.Count;
         var device = _policy.Decoder.embed_tokens.weight!.device;
         var generated = new TextGenerator(_policy).Generate(batch.Select(p => p.PromptIds).ToList(), new GenerationOptions
         {
@@ -162,7 +185,7 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
             RepetitionPenalty = _config.RepetitionPenalty,
             EosTokenIds = _eosTokenIds,
             PadTokenId = _padTokenId,
-            Seed = _config.Seed + generation,
+            Seed = seed,
         });
         var completionIds = generated.CompletionIds;
         var texts = completionIds.Select(ids => _tokenizer.Decode(ids, skipSpecialTokens: true)).ToList();
@@ -183,7 +206,7 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
         using var scope = NewDisposeScope();
         var rewards = tensor(rewardTable, new long[] { n, _rewards.Count });
         var weights = _config.RewardWeights ?? Enumerable.Repeat(1.0, _rewards.Count).ToArray();
-        var advantage = GrpoAdvantages.Compute(rewards, weights, _config.NumGenerations, _config.ScaleRewards, _config.MultiObjectiveAggregation);
+        var advantage = GrpoAdvantages.Compute(rewards, weights, groupSize, _config.ScaleRewards, _config.MultiObjectiveAggregation);
 
         var promptIds = SequencePadding.PadIds(batch.Select(p => p.PromptIds).ToList(), _padTokenId, PaddingSide.Left);
         var promptMask = SequencePadding.PadIds(batch.Select(p => (IReadOnlyList<long>)Enumerable.Repeat(1L, p.PromptIds.Count).ToArray()).ToList(), 0, PaddingSide.Left);
@@ -196,14 +219,15 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
         if (_config.MaskTruncatedCompletions)
             lossMask = lossMask * tensor(generated.EndedWithEos.Select(e => e ? 1f : 0f).ToArray()).unsqueeze(1);
         double numItems = lossMask.sum().item<float>();
-        State.NumTokens += promptMask.sum().item<long>() + completionMask.sum().item<long>();
+        if (training) State.NumTokens += promptMask.sum().item<long>() + completionMask.sum().item<long>();
 
         // Shuffle the rows (TRL's shuffle_sequence_dict) and split into steps_per_generation micro-batches.
-        using var g = new Generator((ulong)(_config.Seed + 7919L * (generation + 1)));
+        using var g = new Generator((ulong)(seed * 7919L + 1));
         var perm = randperm(n, generator: g);
-        bool needOld = _config.GradientAccumulationSteps % GenerateEvery != 0;
-        int b = n / StepsPerGeneration;
-        for (int k = 0; k < StepsPerGeneration; k++)
+        bool needOld = training && _config.GradientAccumulationSteps % GenerateEvery != 0;
+        int b = n / chunks;
+        var result = new List<Rollout>(chunks);
+        for (int k = 0; k < chunks; k++)
         {
             var rows = perm.narrow(0, k * b, b).to(device);
             var chunk = new Rollout(promptIds.to(device).index_select(0, rows), promptMask.to(device).index_select(0, rows),
@@ -215,7 +239,7 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
                 if (_reference is not null) chunk.RefLogps = PerTokenLogps(_reference, chunk, entropyWithGrad: false).Logps.detach();
             }
             chunk.DetachFromScope();
-            _buffer.Add(chunk);
+            result.Add(chunk);
         }
 
         var lengths = completionIds.Select(c => (double)c.Count).ToArray();
@@ -238,8 +262,8 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
         metrics["reward_std"] = advantage.RewardStd;
         metrics["frac_reward_zero_std"] = advantage.FracRewardZeroStd;
         advantage.Advantages.Dispose();
-        LogCompletions(batch, texts, rewardTable);
-        return metrics;
+        if (training) LogCompletions(batch, texts, rewardTable);
+        return (result, metrics);
     }
 
     void LogCompletions(IReadOnlyList<GrpoPrompt> batch, IReadOnlyList<string> texts, float[] rewardTable)

@@ -68,6 +68,26 @@ public class GrpoTrainerTests
     }
 
     [Test]
+    public void EvaluationSamplesEvalPromptsWithoutTouchingTraining()
+    {
+        var config = Small() with { MaxSteps = 2, EvalStrategy = "steps", EvalSteps = 2, PerDeviceEvalBatchSize = 3, NumGenerationsEval = 2, Beta = 0.04, LossType = "grpo" };
+        var tokenizer = Tokenizer();
+        using var model = Model();
+        using var reference = Model();
+        var all = new GrpoDatasetPreparer(tokenizer, config).PrepareAll(DatasetLoader.Read(Embedded("prompts.jsonl")).Take(70), null, out _);
+        using var trainer = new GrpoTrainer(model, reference, config, all.Take(64).ToList(), tokenizer, new IRewardFunction[] { new SimilarityReward() })
+        {
+            EvalDataset = all.Skip(64).ToList(),
+        };
+        var state = trainer.Train();
+        var eval = state.LogHistory.Single(r => r.ContainsKey("eval_loss"));
+        Assert.That(eval.Keys, Is.SupersetOf(new[] { "eval_reward", "eval_reward_std", "eval_rewards/similarity_reward/mean", "eval_kl", "eval_completions/mean_length", "eval_entropy" }));
+        Assert.That(eval["step"], Is.EqualTo(2));
+        // Eval completions are not logged as training ones: 2 steps × (2 prompts × 4 completions) = 16 lines.
+        Assert.That(File.ReadLines(Path.Combine(config.OutputDir, "completions.jsonl")).Count(), Is.EqualTo(16));
+    }
+
+    [Test]
     public void InvalidGeometryIsRejectedAtStart()
     {
         Assert.That(() => (Small() with { NumGenerations = 3 }).Validate(), Throws.ArgumentException.With.Message.Contains("divisible by num_generations"));

@@ -41,7 +41,7 @@ internal static class CompatibilityKeys
         ["use_transformers_continuous_batching"] = Only("false"), ["transformers_continuous_batching_config"] = Any,
         ["cache_implementation"] = Any, ["generation_kwargs"] = Only("None", "set temperature, top_p, top_k, min_p, repetition_penalty directly"),
         ["chat_template_kwargs"] = Only("None"), ["max_tool_calling_iterations"] = Only("None", "tools are not available"),
-        ["num_generations_eval"] = Any, ["log_unique_prompts"] = Any, ["log_completions_hub_repo"] = Only("None"),
+["log_unique_prompts"] = Any, ["log_completions_hub_repo"] = Only("None"),
         ["vllm_mode"] = Any, ["vllm_model_impl"] = Any, ["vllm_server_base_url"] = Any, ["vllm_server_host"] = Any, ["vllm_server_port"] = Any,
         ["vllm_server_timeout"] = Any, ["vllm_group_port"] = Any, ["vllm_gpu_memory_utilization"] = Any, ["vllm_max_model_length"] = Any,
         ["vllm_tensor_parallel_size"] = Any, ["vllm_enable_sleep_mode"] = Any, ["vllm_structured_outputs_regex"] = Any,

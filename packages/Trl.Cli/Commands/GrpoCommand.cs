@@ -42,10 +42,11 @@ internal static class GrpoCommand
         using var reference = config.Beta == 0.0 ? null : run.LoadCausalLM(config.Seed);
         TrainingRun.CheckVocabulary(tokenizer, model, run.TokenizerPath);
         int skipped = 0;
-        var prompts = run.Tokenize("grpo", config, rows => new GrpoDatasetPreparer(tokenizer, config).PrepareAll(rows, null, out skipped), out var origin);
+        List<GrpoPrompt> Prepare(IEnumerable<Trl.Data.DatasetRow> rows) => new GrpoDatasetPreparer(tokenizer, config).PrepareAll(rows, null, out skipped);
+        var prompts = run.Tokenize("grpo", config, Prepare, out var origin);
         output.WriteLine($"trl grpo: {prompts.Count} prompts from {run.DatasetPath} ({skipped} bad rows skipped{origin}); {config.NumGenerations} generations each, " +
             $"loss {config.LossType}, beta {config.Beta}, rewards {string.Join(", ", rewards.Select(r => r.Name))}; output {config.OutputDir}");
-        using var trainer = new GrpoTrainer(model, reference, config, prompts, tokenizer, rewards);
+        using var trainer = new GrpoTrainer(model, reference, config, prompts, tokenizer, rewards) { EvalDataset = run.TokenizeEval("grpo", config, Prepare) };
         trainer.SamplesGenerated += samples =>
         {
             foreach (var s in samples)
