@@ -4,13 +4,30 @@ using Trl.Training;
 
 namespace Trl.Cli.Commands;
 
-/// <summary>Prints each log record (TRL's metric names) with progress, tokens/s and ETA, and a summary at the end.</summary>
+/// <summary>Prints each log record (TRL's metric names) with progress, tokens/s and ETA, and a summary at the end. On an
+/// interactive terminal a live bar is redrawn in place after every optimizer step.</summary>
 internal sealed class ConsoleReporter(TextWriter output) : ITrainerCallback
 {
     readonly Stopwatch _clock = Stopwatch.StartNew();
+    readonly bool _live = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+    double _lastLoss = double.NaN;
+    bool _barShown;
+
+    public void OnStepEnd(TrainerState state, TorchSharp.torch.nn.Module model)
+    {
+        if (!_live) return;
+        double elapsed = _clock.Elapsed.TotalSeconds;
+        double eta = state.GlobalStep == 0 ? 0 : elapsed / state.GlobalStep * (state.MaxSteps - state.GlobalStep);
+        string tps = state.NumTokens > 0 ? $"  {state.NumTokens / Math.Max(elapsed, 1e-9):F0} tok/s" : "";
+        string loss = double.IsNaN(_lastLoss) ? "" : $"  loss {_lastLoss:G4}";
+        output.Write(string.Create(CultureInfo.InvariantCulture, $"\r{Bar(state)} {state.GlobalStep}/{state.MaxSteps}{loss}{tps}  ETA {eta:F0}s   "));
+        _barShown = true;
+    }
 
     public void OnLog(TrainerState state, LogRecord record)
     {
+        if (record.TryGetValue("loss", out var l)) _lastLoss = l;
+        if (_barShown) { output.Write("\r" + new string(' ', 100) + "\r"); _barShown = false; }
         double elapsed = _clock.Elapsed.TotalSeconds;
         double eta = state.GlobalStep == 0 ? 0 : elapsed / state.GlobalStep * (state.MaxSteps - state.GlobalStep);
         var metrics = string.Join("  ", record.Where(kv => kv.Key is not ("step" or "epoch"))
