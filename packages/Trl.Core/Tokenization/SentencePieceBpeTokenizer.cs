@@ -67,23 +67,7 @@ public sealed class SentencePieceBpeTokenizer : ITextTokenizer
     public IReadOnlyList<(long Id, int Start, int End)> EncodeWithOffsets(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var result = new List<(long, int, int)>();
-        int pos = 0;
-        while (pos <= text.Length)
-        {
-            int bestAt = -1, best = -1;
-            for (int i = 0; i < _added.Length; i++)
-            {
-                int at = text.IndexOf(_added[i].Content, pos, StringComparison.Ordinal);
-                if (at >= 0 && (bestAt < 0 || at < bestAt)) { bestAt = at; best = i; }
-            }
-            int end = bestAt < 0 ? text.Length : bestAt;
-            if (end > pos) EncodeSegment(text, pos, end, first: pos == 0, result);
-            if (best < 0) break;
-            result.Add((_added[best].Id, bestAt, bestAt + _added[best].Content.Length));
-            pos = bestAt + _added[best].Content.Length;
-        }
-        return result;
+        return AddedTokens.Encode(text, _added, (from, to, first, result) => EncodeSegment(text, from, to, first, result));
     }
 
     /// <summary>Normalises text[start..end) ("▁" for spaces, the prepended "▁") and runs BPE on it (or on each word).</summary>

@@ -43,23 +43,7 @@ public sealed partial class WordLevelTokenizer : ITextTokenizer
     public IReadOnlyList<(long Id, int Start, int End)> EncodeWithOffsets(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<(long, int, int)>();
-        int pos = 0;
-        while (pos < text.Length)
-        {
-            int bestAt = -1, best = -1;
-            for (int i = 0; i < _added.Length; i++)
-            {
-                int at = text.IndexOf(_added[i].Content, pos, StringComparison.Ordinal);
-                if (at >= 0 && (bestAt < 0 || at < bestAt)) { bestAt = at; best = i; }
-            }
-            int end = bestAt < 0 ? text.Length : bestAt;
-            EncodePlain(text, pos, end, ids);
-            if (best < 0) break;
-            ids.Add((_added[best].Id, bestAt, bestAt + _added[best].Content.Length));
-            pos = bestAt + _added[best].Content.Length;
-        }
-        return ids;
+        return AddedTokens.Encode(text, _added, (from, to, _, ids) => EncodePlain(text, from, to, ids));
     }
 
     void EncodePlain(string text, int from, int to, List<(long, int, int)> ids)
