@@ -30,9 +30,9 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
         _reference = referenceModel;
         _reference?.Freeze();
         if (config.PrecomputeRefLogProbs) _precomputed = Precompute(trainDataset, config.PrecomputeRefBatchSize ?? config.PerDeviceTrainBatchSize);
+        else if (_reference is null) throw new ArgumentNullException(nameof(referenceModel), "DPO needs a reference model unless precompute_ref_log_probs is set.");
         if (config.SyncRefModel) Callbacks.Add(new ReferenceModelSync(model, _reference ?? throw new ArgumentNullException(nameof(referenceModel), "sync_ref_model needs a reference model."),
             config.RefModelMixupAlpha, config.RefModelSyncSteps));
-        else if (_reference is null) throw new ArgumentNullException(nameof(referenceModel), "DPO needs a reference model unless precompute_ref_log_probs is set.");
     }
 
     /// <summary>The collator that turns pairs into [chosen; rejected] batches.</summary>
