@@ -42,12 +42,19 @@ public class CommandTests
         Assert.That(output, Does.Contain("curves of loss, mean_token_accuracy"));
     }
 
-    [TestCase("sft", "cli/sft_nll.yaml", "trl/trainers/sft_nll/result.json")]
-    [TestCase("dpo", "cli/dpo_exo_pair.yaml", "trl2/trainers/dpo_exo_pair/result.json")]
-    [TestCase("kto", "cli/kto.yaml", "trl/trainers/kto/result.json")]
-    [TestCase("cpo", "cli/cpo.yaml", "trl/trainers/cpo/result.json")]
-    [TestCase("orpo", "cli/orpo.yaml", "trl/trainers/orpo/result.json")]
-    [TestCase("bco", "cli/bco.yaml", "trl/trainers/bco/result.json")]
+    /// <summary>Every recorded TRL run (fixtures trl and trl2, all trainers; sft_lora belongs to the adapter work) as
+    /// a TRL YAML carrying the run's training arguments verbatim, through the CLI.</summary>
+    public static IEnumerable<TestCaseData> RecordedRuns() =>
+        Directory.GetFiles(Path.Combine(Fixtures.Root, "cli"), "*.yaml").Order(StringComparer.Ordinal).Select(path =>
+        {
+            var run = Path.GetFileNameWithoutExtension(path);
+            var set = File.Exists(Fixtures.Trl("trainers", run, "result.json")) ? "trl" : "trl2";
+            var trainer = Fixtures.Json(Path.Combine(Fixtures.Root, set, "trainers", run, "result.json"))["trainer"]!.GetValue<string>();
+            var command = trainer.Replace("Trainer", "", StringComparison.Ordinal).ToLowerInvariant();
+            return new TestCaseData(command, $"cli/{run}.yaml", $"{set}/trainers/{run}/result.json").SetName($"YamlConfigReproduces({run})");
+        });
+
+    [TestCaseSource(nameof(RecordedRuns))]
     public void YamlConfigReproducesTheRecordedTrlRun(string command, string yaml, string golden)
     {
         var history = Fixtures.Json(Path.Combine(Fixtures.Root, golden))["log_history"]!.AsArray();
