@@ -98,6 +98,9 @@ public sealed record ModelConfig
         string ropeType = rope?["rope_type"]?.GetValue<string>() ?? rope?["type"]?.GetValue<string>() ?? "default";
         if (ropeType is not ("default" or "linear" or "llama3"))
             throw new NotSupportedException($"{source}: rope type '{ropeType}' is not supported (default, linear, llama3).");
+        string activation = raw["hidden_act"]?.GetValue<string>() ?? "silu";
+        if (activation != "silu")
+            throw new NotSupportedException($"{source}: hidden_act '{activation}' is not supported (the supported families use silu).");
         bool attentionBias = raw["attention_bias"]?.GetValue<bool>() ?? false;
         bool useSliding = modelType switch
         {
