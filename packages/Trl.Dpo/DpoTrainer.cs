@@ -47,9 +47,8 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
         ArgumentNullException.ThrowIfNull(context);
         using var batch = _collator.Collate(microBatch);
         long pairs = batch.Pairs;
-        var logits = _policy.Forward(batch.InputIds, batch.AttentionMask);
-        var (shiftLogits, labels) = Sequences.ShiftForNextToken(logits, batch.InputIds);
-        var mask = batch.CompletionMask.narrow(1, 1, labels.shape[1]).to_type(ScalarType.Float32);
+        var (labels, mask) = Targets(batch);
+        var shiftLogits = _policy.Forward(batch.InputIds, batch.AttentionMask).narrow(1, 0, labels.shape[1]);
         var tokenLogps = LogProbs.SelectiveLogSoftmax(shiftLogits, labels) * mask;
         var weights = LengthWeights(mask, pairs);
         var logps = (tokenLogps * weights).sum(1);
@@ -74,6 +73,13 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
         return new LossOutput(loss! / context.GradientAccumulationSteps, Metrics(inputs, shiftLogits.detach(), labels, mask, pairs));
     }
 
+    /// <summary>Next-token targets [2·pairs, T−1] and the completion mask over them.</summary>
+    static (Tensor Labels, Tensor Mask) Targets(PreferenceBatch batch)
+    {
+        var labels = batch.InputIds.narrow(1, 1, batch.InputIds.shape[1] - 1);
+        return (labels, batch.CompletionMask.narrow(1, 1, labels.shape[1]).to_type(ScalarType.Float32));
+    }
+
     /// <summary>Sequence log-probs [2·pairs] of a batch under a frozen model, weighted as the policy's are.</summary>
     static Tensor ReferenceLogps(CausalLM model, PreferenceBatch batch, Tensor labels, Tensor mask, Tensor weights)
     {
@@ -86,23 +92,17 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
     Dictionary<PreferenceExample, (float, float)> Precompute(IReadOnlyList<PreferenceExample> examples, int batchSize)
     {
         var model = _reference ?? _policy;
-        bool wasTraining = model.training;
-        model.eval();
+        using var evaluationMode = model.EvaluationMode();
         var result = new Dictionary<PreferenceExample, (float, float)>(ReferenceEqualityComparer.Instance);
-        try
+        for (int start = 0; start < examples.Count; start += batchSize)
         {
-            for (int start = 0; start < examples.Count; start += batchSize)
-            {
-                using var scope = NewDisposeScope();
-                var chunk = examples.Skip(start).Take(batchSize).ToList();
-                using var batch = _collator.Collate(chunk);
-                var labels = batch.InputIds.narrow(1, 1, batch.InputIds.shape[1] - 1);
-                var mask = batch.CompletionMask.narrow(1, 1, labels.shape[1]).to_type(ScalarType.Float32);
-                var logps = ReferenceLogps(model, batch, labels, mask, LengthWeights(mask, batch.Pairs)).cpu().data<float>().ToArray();
-                for (int i = 0; i < chunk.Count; i++) result[chunk[i]] = (logps[i], logps[chunk.Count + i]);
-            }
+            using var scope = NewDisposeScope();
+            var chunk = examples.Skip(start).Take(batchSize).ToList();
+            using var batch = _collator.Collate(chunk);
+            var (labels, mask) = Targets(batch);
+            var logps = ReferenceLogps(model, batch, labels, mask, LengthWeights(mask, batch.Pairs)).cpu().data<float>().ToArray();
+            for (int i = 0; i < chunk.Count; i++) result[chunk[i]] = (logps[i], logps[chunk.Count + i]);
         }
-        finally { if (wasTraining) model.train(); }
         return result;
     }
 

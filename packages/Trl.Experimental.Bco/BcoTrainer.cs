@@ -62,7 +62,7 @@ public sealed class BcoTrainer : Trainer<BcoExample>
         ArgumentNullException.ThrowIfNull(context);
         using var ids = SequencePadding.PadIds(microBatch.Select(e => e.CompletionIds).ToList(), _pad);
         using var labels = SequencePadding.PadIds(microBatch.Select(e => e.CompletionLabels).ToList(), Sequences.IgnoreIndex);
-        using var attention = SequencePadding.PadIds(microBatch.Select(e => (IReadOnlyList<long>)Enumerable.Repeat(1L, e.CompletionIds.Count).ToArray()).ToList(), 0);
+        using var attention = SequencePadding.AttentionMask(microBatch.Select(e => e.CompletionIds).ToList());
         var logps = Logps(_policy, ids, attention, labels, out var logits);
         Tensor refLogps;
         using (no_grad()) refLogps = Logps(_reference, ids, attention, labels, out _);

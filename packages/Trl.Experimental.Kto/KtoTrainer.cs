@@ -36,24 +36,19 @@ public sealed class KtoTrainer : Trainer<KtoExample>
     Dictionary<KtoExample, (float, float)> Precompute(IReadOnlyList<KtoExample> examples, int batchSize)
     {
         var model = _reference ?? _policy;
-        bool wasTraining = model.training;
-        model.eval();
+        using var evaluationMode = model.EvaluationMode();
         var result = new Dictionary<KtoExample, (float, float)>(ReferenceEqualityComparer.Instance);
-        try
+        using var noGrad = no_grad();
+        for (int start = 0; start < examples.Count; start += batchSize)
         {
-            using var noGrad = no_grad();
-            for (int start = 0; start < examples.Count; start += batchSize)
-            {
-                using var scope = NewDisposeScope();
-                var chunk = examples.Skip(start).Take(batchSize).ToList();
-                var (ids, attention, completion) = Collate(chunk, kl: false);
-                var logps = SequenceLogps(model, ids, attention, completion, out _, out _).cpu().data<float>().ToArray();
-                var (kIds, kAttention, kCompletion) = Collate(chunk, kl: true);
-                var kl = SequenceLogps(model, kIds, kAttention, kCompletion, out _, out _).cpu().data<float>().ToArray();
-                for (int i = 0; i < chunk.Count; i++) result[chunk[i]] = (logps[i], kl[i]);
-            }
+            using var scope = NewDisposeScope();
+            var chunk = examples.Skip(start).Take(batchSize).ToList();
+            var (ids, attention, completion) = Collate(chunk, kl: false);
+            var logps = SequenceLogps(model, ids, attention, completion, out _, out _).cpu().data<float>().ToArray();
+            var (kIds, kAttention, kCompletion) = Collate(chunk, kl: true);
+            var kl = SequenceLogps(model, kIds, kAttention, kCompletion, out _, out _).cpu().data<float>().ToArray();
+            for (int i = 0; i < chunk.Count; i++) result[chunk[i]] = (logps[i], kl[i]);
         }
-        finally { if (wasTraining) model.train(); }
         return result;
     }
 
@@ -74,8 +69,7 @@ public sealed class KtoTrainer : Trainer<KtoExample>
             ids.Add(Sequences.TruncateKeepStart(seq, _config.MaxLength));
             masks.Add(Sequences.TruncateKeepStart(mask, _config.MaxLength));
         }
-        var attention = ids.Select(s => (IReadOnlyList<long>)Enumerable.Repeat(1L, s.Count).ToArray()).ToList();
-        return (SequencePadding.PadIds(ids, _pad), SequencePadding.PadIds(attention, 0), SequencePadding.PadIds(masks, 0));
+        return (SequencePadding.PadIds(ids, _pad), SequencePadding.AttentionMask(ids), SequencePadding.PadIds(masks, 0));
     }
 
     /// <inheritdoc />

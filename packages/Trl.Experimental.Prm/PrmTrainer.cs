@@ -17,7 +17,7 @@ public sealed class PrmTrainer(TokenClassifier model, PrmConfig config, IReadOnl
         ArgumentNullException.ThrowIfNull(context);
         using var ids = SequencePadding.PadIds(microBatch.Select(e => e.InputIds).ToList(), padTokenId);
         using var labels = SequencePadding.PadIds(microBatch.Select(e => e.Labels).ToList(), Sequences.IgnoreIndex);
-        using var attention = SequencePadding.PadIds(microBatch.Select(e => (IReadOnlyList<long>)Enumerable.Repeat(1L, e.InputIds.Count).ToArray()).ToList(), 0);
+        using var attention = SequencePadding.AttentionMask(microBatch.Select(e => e.InputIds).ToList());
         var logits = model.Forward(ids, attention);
         var flatLogits = logits.reshape(-1, logits.shape[^1]);
         var flatLabels = labels.reshape(-1);

@@ -209,10 +209,10 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
         var advantage = GrpoAdvantages.Compute(rewards, weights, groupSize, _config.ScaleRewards, _config.MultiObjectiveAggregation);
 
         var promptIds = SequencePadding.PadIds(batch.Select(p => p.PromptIds).ToList(), _padTokenId, PaddingSide.Left);
-        var promptMask = SequencePadding.PadIds(batch.Select(p => (IReadOnlyList<long>)Enumerable.Repeat(1L, p.PromptIds.Count).ToArray()).ToList(), 0, PaddingSide.Left);
+        var promptMask = SequencePadding.AttentionMask(batch.Select(p => p.PromptIds).ToList(), PaddingSide.Left);
         var nonEmpty = completionIds.Select(c => c.Count == 0 ? (IReadOnlyList<long>)new[] { _padTokenId } : c).ToList();
         var completion = SequencePadding.PadIds(nonEmpty, _padTokenId, PaddingSide.Right, _config.PadToMultipleOf);
-        var completionMask = SequencePadding.PadIds(completionIds.Select(c => (IReadOnlyList<long>)Enumerable.Repeat(1L, c.Count).ToArray()).ToList(), 0, PaddingSide.Right, _config.PadToMultipleOf);
+        var completionMask = SequencePadding.AttentionMask(completionIds, PaddingSide.Right, _config.PadToMultipleOf);
         if (completionMask.shape[1] < completion.shape[1])
             completionMask = nn.functional.pad(completionMask, new long[] { 0, completion.shape[1] - completionMask.shape[1] });
         var lossMask = completionMask.to_type(ScalarType.Float32);
@@ -223,16 +223,17 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
 
         // Shuffle the rows (TRL's shuffle_sequence_dict) and split into steps_per_generation micro-batches.
         using var g = new Generator((ulong)(seed * 7919L + 1));
-        var perm = randperm(n, generator: g);
+        var perm = randperm(n, generator: g).to(device);
+        (promptIds, promptMask, completion, lossMask) = (promptIds.to(device), promptMask.to(device), completion.to(device), lossMask.to(device));
+        var advantages = advantage.Advantages.to(device);
         bool needOld = training && _config.GradientAccumulationSteps % GenerateEvery != 0;
         int b = n / chunks;
         var result = new List<Rollout>(chunks);
         for (int k = 0; k < chunks; k++)
         {
-            var rows = perm.narrow(0, k * b, b).to(device);
-            var chunk = new Rollout(promptIds.to(device).index_select(0, rows), promptMask.to(device).index_select(0, rows),
-                completion.to(device).index_select(0, rows), lossMask.to(device).index_select(0, rows),
-                advantage.Advantages.to(device).index_select(0, rows), numItems);
+            var rows = perm.narrow(0, k * b, b);
+            var chunk = new Rollout(promptIds.index_select(0, rows), promptMask.index_select(0, rows),
+                completion.index_select(0, rows), lossMask.index_select(0, rows), advantages.index_select(0, rows), numItems);
             using (no_grad())
             {
                 if (needOld) chunk.OldLogps = PerTokenLogps(_policy, chunk, entropyWithGrad: false).Logps.detach();

@@ -26,7 +26,7 @@ internal static class DpoCommand
         List<PreferenceExample> Prepare(IEnumerable<DatasetRow> rows) => DatasetLoader.PrepareAll(rows, r => PreferenceRows.Tokenize(r, tokenizer, eos), config.BadRowPolicy, null, out skipped);
         var pairs = run.Tokenize("dpo", config, Prepare, out var origin);
         output.WriteLine($"trl dpo: {pairs.Count} pairs from {run.DatasetPath} ({skipped} bad rows skipped{origin}); loss {string.Join("+", config.LossType)}, beta {config.Beta}; output {config.OutputDir}");
-        using var trainer = new DpoTrainer(model, reference, config, pairs, tokenizer.Special.PadTokenId ?? tokenizer.Special.EosTokenId ?? 0) { EvalDataset = run.TokenizeEval("dpo", config, Prepare) };
+        using var trainer = new DpoTrainer(model, reference, config, pairs, TrainingRun.PadTokenId(tokenizer)) { EvalDataset = run.TokenizeEval("dpo", config, Prepare) };
         run.Train(trainer, model, config, output);
         return ExitCodes.Success;
     }

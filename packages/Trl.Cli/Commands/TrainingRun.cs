@@ -82,8 +82,8 @@ internal sealed class TrainingRun
         var trainerSettings = config.GetType().GetProperties()
             .Where(p => p.DeclaringType != typeof(TrainingOptions) && p.CanWrite && p.Name != "EqualityContract")
             .OrderBy(p => p.Name, StringComparer.Ordinal)
-            .ToDictionary(p => p.Name, p => p.GetValue(config)?.ToString() is { } v && p.GetValue(config) is not string and System.Collections.IEnumerable e
-                ? string.Join(",", e.Cast<object>()) : p.GetValue(config)?.ToString());
+            .Select(p => (p.Name, Value: p.GetValue(config)))
+            .ToDictionary(p => p.Name, p => p.Value is System.Collections.IEnumerable list and not string ? string.Join(",", list.Cast<object>()) : p.Value?.ToString());
         var inputs = new[] { DatasetPath }.Concat(new[] { "tokenizer.json", "tokenizer_config.json", "chat_template.jinja" }.Select(f => Path.Combine(TokenizerPath, f)));
         var key = TokenizationCache.Key(inputs, command, Split, trainerSettings, UsesBuiltInGpt2 ? "gpt2" : "");
         bool created = false;

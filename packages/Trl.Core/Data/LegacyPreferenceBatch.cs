@@ -15,7 +15,7 @@ public sealed class LegacyPreferenceBatch : IDisposable
         var labels = pairs.Select(p => p.ChosenLabels).Concat(pairs.Select(p => p.RejectedLabels)).ToList();
         InputIds = SequencePadding.PadIds(ids, padTokenId);
         Labels = SequencePadding.PadIds(labels, Sequences.IgnoreIndex);
-        AttentionMask = SequencePadding.PadIds(ids.Select(s => (IReadOnlyList<long>)Enumerable.Repeat(1L, s.Count).ToArray()).ToList(), 0);
+        AttentionMask = SequencePadding.AttentionMask(ids);
         Pairs = pairs.Count;
     }
 

@@ -26,10 +26,9 @@ public sealed class PreferenceCollator(long padTokenId, int? maxLength = null, b
                 ids.Add(seq);
                 masks.Add(mask);
             }
-        var attention = ids.Select(s => (IReadOnlyList<long>)Enumerable.Repeat(1L, s.Count).ToArray()).ToList();
         return new PreferenceBatch(
             SequencePadding.PadIds(ids, padTokenId, PaddingSide.Right, padToMultipleOf),
-            SequencePadding.PadIds(attention, 0, PaddingSide.Right, padToMultipleOf),
+            SequencePadding.AttentionMask(ids, PaddingSide.Right, padToMultipleOf),
             SequencePadding.PadIds(masks, 0, PaddingSide.Right, padToMultipleOf));
     }
 

@@ -11,8 +11,6 @@ namespace Trl.Data;
 /// them back instead of tokenizing again, and any change to an input produces a new key.</summary>
 public static class TokenizationCache
 {
-    static readonly JsonSerializerOptions Json = new() { IncludeFields = false };
-
     /// <summary>A key (hex SHA-256) over the bytes of <paramref name="files"/> (a folder counts as all its files) and
     /// the JSON of <paramref name="settings"/>.</summary>
     public static string Key(IEnumerable<string> files, params object?[] settings)
@@ -45,7 +43,7 @@ public static class TokenizationCache
         {
             try
             {
-                var cached = JsonSerializer.Deserialize<List<T>>(File.ReadAllText(path), Json);
+                var cached = JsonSerializer.Deserialize<List<T>>(File.ReadAllText(path));
                 if (cached is not null)
                 {
                     logger.LogInformation("Read {Count} tokenized examples from {Path}.", cached.Count, path);
@@ -57,7 +55,7 @@ public static class TokenizationCache
         var examples = create();
         Directory.CreateDirectory(directory);
         var tmp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(examples, Json));
+        File.WriteAllText(tmp, JsonSerializer.Serialize(examples));
         File.Move(tmp, path, overwrite: true);
         return examples;
     }

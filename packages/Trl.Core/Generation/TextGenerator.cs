@@ -28,49 +28,41 @@ public sealed class TextGenerator
         var expanded = prompts.SelectMany(p => Enumerable.Repeat(p, options.NumReturnSequences)).ToList();
         int rows = expanded.Count;
         var device = _model.Decoder.embed_tokens.weight!.device;
-        var generator = options.Seed is long seed ? new Generator((ulong)seed, device) : null;
+        using var generator = options.Seed is long seed ? new Generator((ulong)seed, device) : null;
         var completions = Enumerable.Range(0, rows).Select(_ => new List<long>()).ToArray();
         var ended = new bool[rows];
         var eos = options.EosTokenIds.ToHashSet();
-        bool wasTraining = _model.training;
-        _model.eval();
-        try
+        using var evaluationMode = _model.EvaluationMode();
+        using var noGrad = no_grad();
+        using var cache = new KvCache(_model.Config.NumHiddenLayers);
+        using var outer = NewDisposeScope();
+        var ids = SequencePadding.PadIds(expanded, options.PadTokenId, PaddingSide.Left).to(device);
+        var mask = SequencePadding.AttentionMask(expanded, PaddingSide.Left).to(device);
+        var seen = ids;
+        var input = ids;
+        for (int step = 0; step < options.MaxNewTokens; step++)
         {
-            using var noGrad = no_grad();
-            using var cache = new KvCache(_model.Config.NumHiddenLayers);
-            using var outer = NewDisposeScope();
-            var ids = SequencePadding.PadIds(expanded, options.PadTokenId, PaddingSide.Left).to(device);
-            var mask = SequencePadding.PadIds(expanded.Select(p => (IReadOnlyList<long>)Enumerable.Repeat(1L, p.Count).ToArray()).ToList(), 0, PaddingSide.Left).to(device);
-            var seen = ids;
-            var input = ids;
-            for (int step = 0; step < options.MaxNewTokens; step++)
+            using var scope = NewDisposeScope();
+            var positions = Sequences.PositionIdsFromAttentionMask(mask).narrow(1, mask.shape[1] - input.shape[1], input.shape[1]);
+            var logits = _model.Forward(input, mask, positions, cache);
+            var last = logits.select(1, logits.shape[1] - 1);
+            var processed = LogitsProcessing.Process(last, seen, options);
+            var next = options.DoSample
+                ? multinomial(processed.softmax(-1), 1, generator: generator).squeeze(1)
+                : processed.argmax(-1);
+            var nextIds = next.cpu().data<long>().ToArray();
+            bool allDone = true;
+            for (int r = 0; r < rows; r++)
             {
-                using var scope = NewDisposeScope();
-                var positions = Sequences.PositionIdsFromAttentionMask(mask).narrow(1, mask.shape[1] - input.shape[1], input.shape[1]);
-                var logits = _model.Forward(input, mask, positions, cache);
-                var last = logits.select(1, logits.shape[1] - 1);
-                var processed = LogitsProcessing.Process(last, seen, options);
-                var next = options.DoSample
-                    ? multinomial(processed.softmax(-1), 1, generator: generator).squeeze(1)
-                    : processed.argmax(-1);
-                var nextIds = next.cpu().data<long>().ToArray();
-                bool allDone = true;
-                for (int r = 0; r < rows; r++)
-                {
-                    if (ended[r]) { nextIds[r] = options.PadTokenId; continue; }
-                    completions[r].Add(nextIds[r]);
-                    if (eos.Contains(nextIds[r])) ended[r] = true;
-                    allDone &= ended[r];
-                }
-                if (allDone) break;
-                input = tensor(nextIds, new long[] { rows, 1 }, device: device).MoveToOuterDisposeScope();
-                seen = cat(new[] { seen, input }, 1).MoveToOuterDisposeScope();
-                mask = cat(new[] { mask, ones(rows, 1, dtype: ScalarType.Int64, device: device) }, 1).MoveToOuterDisposeScope();
+                if (ended[r]) { nextIds[r] = options.PadTokenId; continue; }
+                completions[r].Add(nextIds[r]);
+                if (eos.Contains(nextIds[r])) ended[r] = true;
+                allDone &= ended[r];
             }
-        }
-        finally
-        {
-            if (wasTraining) _model.train();
+            if (allDone) break;
+            input = tensor(nextIds, new long[] { rows, 1 }, device: device).MoveToOuterDisposeScope();
+            seen = cat(new[] { seen, input }, 1).MoveToOuterDisposeScope();
+            mask = cat(new[] { mask, ones(rows, 1, dtype: ScalarType.Int64, device: device) }, 1).MoveToOuterDisposeScope();
         }
         return new GenerationResult(expanded, completions) { EndedWithEos = ended };
     }

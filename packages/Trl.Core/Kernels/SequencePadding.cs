@@ -58,6 +58,14 @@ public static class SequencePadding
         return tensor(data, new long[] { sequences.Count, length });
     }
 
+    /// <summary>The [B, T] attention mask of <paramref name="sequences"/> padded as <see cref="PadIds"/> pads them:
+    /// 1 on every token, 0 on padding.</summary>
+    public static Tensor AttentionMask(IReadOnlyList<IReadOnlyList<long>> sequences, PaddingSide side = PaddingSide.Right, int? padToMultipleOf = null)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        return PadIds(sequences.Select(s => (IReadOnlyList<long>)Enumerable.Repeat(1L, s.Count).ToArray()).ToList(), 0, side, padToMultipleOf);
+    }
+
     /// <summary>Shifts every row left so its first unmasked position lands in column 0, then drops trailing
     /// columns that are masked in every row. Returns the new mask and the equally shifted tensors.</summary>
     public static (Tensor Mask, Tensor[] Tensors) FlushLeft(Tensor mask, params Tensor[] tensors)

@@ -34,6 +34,20 @@ public abstract class PretrainedModel : nn.Module
         return this;
     }
 
+    /// <summary>Switches to eval mode until the returned scope is disposed, then back to train mode if the model was
+    /// training: for scoring passes (generation, reference log-probs, evaluation) in the middle of training.</summary>
+    public IDisposable EvaluationMode()
+    {
+        bool wasTraining = training;
+        eval();
+        return new RestoreTraining(this, wasTraining);
+    }
+
+    sealed class RestoreTraining(PretrainedModel model, bool wasTraining) : IDisposable
+    {
+        public void Dispose() { if (wasTraining) model.train(); }
+    }
+
     /// <summary>Unique trainable parameters by HF name (no tied duplicates).</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
         named_parameters().Select(p => (p.name, p.parameter)).ToList();

@@ -172,8 +172,6 @@ public abstract class Trainer<TExample> : IDisposable
     {
         var data = EvalDataset ?? throw new InvalidOperationException("Set EvalDataset before evaluating.");
         if (data.Count == 0) throw new InvalidOperationException("The eval dataset is empty.");
-        bool wasTraining = Model.training;
-        Model.eval();
         var sums = new Dictionary<string, (double Sum, double Weight)>(StringComparer.Ordinal);
         void Add(string key, double value, double weight)
         {
@@ -181,9 +179,9 @@ public abstract class Trainer<TExample> : IDisposable
             var (sum, w) = sums.TryGetValue(key, out var acc) ? acc : (0, 0);
             sums[key] = (sum + value * weight, w + weight);
         }
-        try
+        using (Model.EvaluationMode())
+        using (no_grad())
         {
-            using var noGrad = no_grad();
             for (int start = 0; start < data.Count; start += Options.PerDeviceEvalBatchSize)
             {
                 using var scope = NewDisposeScope();
@@ -193,7 +191,6 @@ public abstract class Trainer<TExample> : IDisposable
                 foreach (var (k, v) in output.Metrics) Add("eval_" + k, v, batch.Length);
             }
         }
-        finally { if (wasTraining) Model.train(); }
         var record = new LogRecord();
         foreach (var (k, (sum, weight)) in sums) record[k] = sum / weight;
         record["epoch"] = State.Epoch;

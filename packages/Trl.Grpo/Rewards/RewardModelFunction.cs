@@ -30,23 +30,18 @@ public sealed class RewardModelFunction(SequenceClassifier model, ITextTokenizer
         var texts = Enumerable.Range(0, inputs.Count).Select(i => Tokenize(inputs, i)).ToList();
         var scores = new List<double?>(inputs.Count);
         var device = model.Decoder.embed_tokens.weight!.device;
-        bool wasTraining = model.training;
-        model.eval();
-        try
+        using var evaluationMode = model.EvaluationMode();
+        using var noGrad = no_grad();
+        for (int start = 0; start < texts.Count; start += batchSize)
         {
-            using var noGrad = no_grad();
-            for (int start = 0; start < texts.Count; start += batchSize)
-            {
-                using var scope = NewDisposeScope();
-                var chunk = texts.Skip(start).Take(batchSize).ToList();
-                var ids = SequencePadding.PadIds(chunk, pad).to(device);
-                var mask = SequencePadding.PadIds(chunk.Select(c => (IReadOnlyList<long>)Enumerable.Repeat(1L, c.Count).ToArray()).ToList(), 0).to(device);
-                var logits = model.Forward(ids, mask, pad);
-                var first = logits.select(-1, 0).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
-                scores.AddRange(first.Select(v => (double?)v));
-            }
+            using var scope = NewDisposeScope();
+            var chunk = texts.Skip(start).Take(batchSize).ToList();
+            var ids = SequencePadding.PadIds(chunk, pad).to(device);
+            var mask = SequencePadding.AttentionMask(chunk).to(device);
+            var logits = model.Forward(ids, mask, pad);
+            var first = logits.select(-1, 0).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+            scores.AddRange(first.Select(v => (double?)v));
         }
-        finally { if (wasTraining) model.train(); }
         return scores;
     }
 
