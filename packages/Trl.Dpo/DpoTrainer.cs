@@ -48,12 +48,12 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
         using var batch = _collator.Collate(microBatch);
         long pairs = batch.Pairs;
         var (labels, mask) = Targets(batch);
-        var shiftLogits = _policy.Forward(batch.InputIds, batch.AttentionMask).narrow(1, 0, labels.shape[1]);
-        var tokenLogps = LogProbs.SelectiveLogSoftmax(shiftLogits, labels) * mask;
+        var policy = TokenLogps(_policy, batch, new LmHeadLogProbsOptions { Entropy = true, Statistics = true, SquaredMass = _config.UseWeighting });
+        var tokenLogps = policy.Logps;
         var weights = LengthWeights(mask, pairs);
         var logps = (tokenLogps * weights).sum(1);
         var refLogps = _precomputed is null
-            ? ReferenceLogps(_reference!, batch, labels, mask, weights)
+            ? ReferenceLogps(_reference!, batch, mask, weights)
             : tensor(microBatch.Select(e => _precomputed[e].Chosen).Concat(microBatch.Select(e => _precomputed[e].Rejected)).ToArray(), device: logps.device);
         var lengths = mask.sum(1);
         var chosenMask = mask.narrow(0, 0, pairs);
@@ -61,7 +61,7 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
         var inputs = new DpoLoss.Inputs(logps.narrow(0, 0, pairs), logps.narrow(0, pairs, pairs),
             refLogps.narrow(0, 0, pairs), refLogps.narrow(0, pairs, pairs), lengths.narrow(0, 0, pairs), lengths.narrow(0, pairs, pairs), sft);
 
-        var pairWeight = _config.UseWeighting ? WpoWeights(shiftLogits, tokenLogps, mask, pairs) : null;
+        var pairWeight = _config.UseWeighting ? WpoWeights(policy, mask, pairs) : null;
         Tensor? loss = null;
         for (int k = 0; k < _config.LossType.Count; k++)
         {
@@ -70,7 +70,7 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
             var term = perPair.mean() * (_config.LossWeights?[k] ?? 1.0);
             loss = loss is null ? term : loss + term;
         }
-        return new LossOutput(loss! / context.GradientAccumulationSteps, Metrics(inputs, shiftLogits.detach(), labels, mask, pairs));
+        return new LossOutput(loss! / context.GradientAccumulationSteps, Metrics(inputs, policy, labels, mask, pairs));
     }
 
     /// <summary>Next-token targets [2·pairs, T−1] and the completion mask over them.</summary>
@@ -80,12 +80,19 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
         return (labels, batch.CompletionMask.narrow(1, 1, labels.shape[1]).to_type(ScalarType.Float32));
     }
 
+    /// <summary>Per-token log-probs [2·pairs, T−1] of the completion targets (zero elsewhere); only completion
+    /// positions are projected onto the vocabulary.</summary>
+    static TokenLogProbs TokenLogps(CausalLM model, PreferenceBatch batch, LmHeadLogProbsOptions? options = null)
+    {
+        var hidden = model.Decoder.Forward(batch.InputIds, batch.AttentionMask);
+        return model.NextTokenLogProbs(hidden, batch.InputIds, batch.TargetIndex, options);
+    }
+
     /// <summary>Sequence log-probs [2·pairs] of a batch under a frozen model, weighted as the policy's are.</summary>
-    static Tensor ReferenceLogps(CausalLM model, PreferenceBatch batch, Tensor labels, Tensor mask, Tensor weights)
+    static Tensor ReferenceLogps(CausalLM model, PreferenceBatch batch, Tensor mask, Tensor weights)
     {
         using var noGrad = no_grad();
-        var logits = model.Forward(batch.InputIds, batch.AttentionMask);
-        return (LogProbs.SelectiveLogSoftmax(logits.narrow(1, 0, labels.shape[1]), labels) * mask * weights).sum(1);
+        return (TokenLogps(model, batch).Logps * mask * weights).sum(1);
     }
 
     /// <summary>TRL's precompute_ref_log_probs: one pass over the dataset with the reference (or the starting policy).</summary>
@@ -99,8 +106,8 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
             using var scope = NewDisposeScope();
             var chunk = examples.Skip(start).Take(batchSize).ToList();
             using var batch = _collator.Collate(chunk);
-            var (labels, mask) = Targets(batch);
-            var logps = ReferenceLogps(model, batch, labels, mask, LengthWeights(mask, batch.Pairs)).cpu().data<float>().ToArray();
+            var (_, mask) = Targets(batch);
+            var logps = ReferenceLogps(model, batch, mask, LengthWeights(mask, batch.Pairs)).cpu().data<float>().ToArray();
             for (int i = 0; i < chunk.Count; i++) result[chunk[i]] = (logps[i], logps[chunk.Count + i]);
         }
         return result;
@@ -118,39 +125,34 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
 
     /// <summary>WPO: w = exp(mean over completion of [log p(y) − log Σ_v p_v²]) per sequence, without gradient;
     /// a pair's weight is w_chosen · w_rejected.</summary>
-    static Tensor WpoWeights(Tensor shiftLogits, Tensor tokenLogps, Tensor mask, long pairs)
+    static Tensor WpoWeights(TokenLogProbs policy, Tensor mask, long pairs)
     {
         using var noGrad = no_grad();
-        var z = shiftLogits.detach().to_type(ScalarType.Float32);
-        var logSumSq = (2 * z).logsumexp(-1) - 2 * z.logsumexp(-1);
-        var w = (((tokenLogps.detach() - logSumSq) * mask).sum(1) / mask.sum(1).clamp_min(1)).exp();
+        var w = (((policy.Logps.detach() - policy.LogSquaredMass!) * mask).sum(1) / mask.sum(1).clamp_min(1)).exp();
         return w.narrow(0, 0, pairs) * w.narrow(0, pairs, pairs);
     }
 
-    Dictionary<string, double> Metrics(DpoLoss.Inputs x, Tensor shiftLogits, Tensor labels, Tensor mask, long pairs)
+    Dictionary<string, Tensor> Metrics(DpoLoss.Inputs x, TokenLogProbs policy, Tensor labels, Tensor mask, long pairs)
     {
-        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        double Item(Tensor t) => t.to_type(ScalarType.Float64).item<double>();
         var rc = _config.Beta * (x.ChosenLogps - x.RefChosenLogps).detach();
         var rr = _config.Beta * (x.RejectedLogps - x.RefRejectedLogps).detach();
-        var entropy = LogProbs.EntropyFromLogits(shiftLogits);
-        var meanLogit = shiftLogits.mean(new long[] { -1 });
         var chosenMask = mask.narrow(0, 0, pairs);
         var rejectedMask = mask.narrow(0, pairs, pairs);
-        var correct = shiftLogits.narrow(0, 0, pairs).argmax(-1).eq(labels.narrow(0, 0, pairs)).to_type(ScalarType.Float32);
-        return new Dictionary<string, double>
+        var meanLogit = policy.MeanLogit!;
+        var correct = policy.Argmax!.narrow(0, 0, pairs).eq(labels.narrow(0, 0, pairs)).to_type(ScalarType.Float32);
+        return new Dictionary<string, Tensor>
         {
-            ["entropy"] = Item((entropy * mask).sum() / mask.sum()),
-            ["logits/chosen"] = Item((meanLogit.narrow(0, 0, pairs) * chosenMask).sum() / chosenMask.sum()),
-            ["logits/rejected"] = Item((meanLogit.narrow(0, pairs, pairs) * rejectedMask).sum() / rejectedMask.sum()),
-            ["mean_token_accuracy"] = Item((correct * chosenMask).sum() / chosenMask.sum()),
-            ["rewards/chosen"] = Item(rc.mean()),
-            ["rewards/rejected"] = Item(rr.mean()),
-            ["rewards/accuracies"] = Item(rc.gt(rr).to_type(ScalarType.Float32).mean()),
-            ["rewards/margins"] = Item((rc - rr).mean()),
-            ["logps/chosen"] = Item(x.ChosenLogps.detach().mean()),
-            ["logps/rejected"] = Item(x.RejectedLogps.detach().mean()),
+            ["entropy"] = (policy.Entropy!.detach() * mask).sum() / mask.sum(),
+            ["logits/chosen"] = (meanLogit.narrow(0, 0, pairs) * chosenMask).sum() / chosenMask.sum(),
+            ["logits/rejected"] = (meanLogit.narrow(0, pairs, pairs) * rejectedMask).sum() / rejectedMask.sum(),
+            ["mean_token_accuracy"] = (correct * chosenMask).sum() / chosenMask.sum(),
+            ["rewards/chosen"] = rc.mean(),
+            ["rewards/rejected"] = rr.mean(),
+            ["rewards/accuracies"] = rc.gt(rr).to_type(ScalarType.Float32).mean(),
+            ["rewards/margins"] = (rc - rr).mean(),
+            ["logps/chosen"] = x.ChosenLogps.detach().mean(),
+            ["logps/rejected"] = x.RejectedLogps.detach().mean(),
         };
     }
 }

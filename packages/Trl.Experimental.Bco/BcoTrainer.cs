@@ -47,13 +47,19 @@ public sealed class BcoTrainer : Trainer<BcoExample>
         if (record.TryGetValue("rewards/chosen", out var c) && record.TryGetValue("rewards/rejected", out var r)) record["rewards/margins"] = c - r;
     }
 
-    static Tensor Logps(CausalLM model, Tensor ids, Tensor attention, Tensor labels, out Tensor logits)
+    /// <summary>Summed label log-probs [B] (labels −100 on the prompt and padding); with <paramref name="logitSums"/>
+    /// also each row's sum of logits over every position and the vocabulary (TRL's logits/* metrics).</summary>
+    static Tensor Logps(CausalLM model, Tensor ids, Tensor attention, Tensor labels, bool logitSums, out Tensor? rowLogitSums)
     {
-        logits = model.Forward(ids, attention);
+        var hidden = model.Decoder.Forward(ids, attention);
         long t = ids.shape[1] - 1;
         var y = labels.narrow(1, 1, t);
         var mask = y.ne(Sequences.IgnoreIndex);
-        return (LogProbs.SelectiveLogSoftmax(logits.narrow(1, 0, t), y.masked_fill(mask.logical_not(), 0)) * mask.to_type(ScalarType.Float32)).sum(1);
+        // Every position is projected (the metric covers them all); the last one has no target (0 stands in).
+        var targets = nn.functional.pad(y.masked_fill(mask.logical_not(), 0), new long[] { 0, 1 });
+        var r = model.PositionLogProbs(hidden, targets, new LmHeadLogProbsOptions { Statistics = logitSums });
+        rowLogitSums = logitSums ? r.MeanLogit!.sum(1) * model.Config.VocabSize : null;
+        return (r.Logps.narrow(1, 0, t) * mask.to_type(ScalarType.Float32)).sum(1);
     }
 
     /// <inheritdoc />
@@ -63,9 +69,9 @@ public sealed class BcoTrainer : Trainer<BcoExample>
         using var ids = SequencePadding.PadIds(microBatch.Select(e => e.CompletionIds).ToList(), _pad);
         using var labels = SequencePadding.PadIds(microBatch.Select(e => e.CompletionLabels).ToList(), Sequences.IgnoreIndex);
         using var attention = SequencePadding.AttentionMask(microBatch.Select(e => e.CompletionIds).ToList());
-        var logps = Logps(_policy, ids, attention, labels, out var logits);
+        var logps = Logps(_policy, ids, attention, labels, logitSums: true, out var logitSums);
         Tensor refLogps;
-        using (no_grad()) refLogps = Logps(_reference, ids, attention, labels, out _);
+        using (no_grad()) refLogps = Logps(_reference, ids, attention, labels, logitSums: false, out _);
         var isChosen = tensor(microBatch.Select(e => e.Label).ToArray(), device: logps.device);
         var rewards = _config.Beta * (logps - refLogps);
         if (!context.Evaluating) Running.Update(rewards.detach().to_type(ScalarType.Float64).cpu().data<double>().ToArray());   // TRL: train only
@@ -73,18 +79,23 @@ public sealed class BcoTrainer : Trainer<BcoExample>
         var perRow = where(isChosen, -F.logsigmoid(rewards - delta), -F.logsigmoid(-(rewards - delta)));
         var loss = perRow.mean();
 
-        double Sum(Tensor t, Tensor rows) => rows.any().item<bool>() ? t.detach().index_select(0, rows.nonzero().squeeze(1)).to_type(ScalarType.Float64).sum().item<double>() : 0;
         int nChosen = microBatch.Count(e => e.Label), nRejected = microBatch.Count - nChosen;
-        var rejected = isChosen.logical_not();
-        var metrics = new Dictionary<string, double> { ["delta"] = delta };
+        var chosenRows = isChosen.to_type(ScalarType.Float32);
+        var rejectedRows = 1 - chosenRows;
+        var metrics = new Dictionary<string, Tensor> { ["delta"] = tensor(delta) };
         var weights = new Dictionary<string, double>();
-        void Add(string key, double sum, int count) { if (count == 0) return; metrics[key] = sum / count; weights[key] = count; }
-        Add("rewards/chosen", Sum(rewards, isChosen), nChosen);
-        Add("logps/chosen", Sum(logps, isChosen), nChosen);
-        Add("logits/chosen", Sum(logits.sum(new long[] { 1, 2 }), isChosen), nChosen);
-        Add("rewards/rejected", Sum(rewards, rejected), nRejected);
-        Add("logps/rejected", Sum(logps, rejected), nRejected);
-        Add("logits/rejected", Sum(logits.sum(new long[] { 1, 2 }), rejected), nRejected);
+        void Add(string key, Tensor values, Tensor rows, int count)
+        {
+            if (count == 0) return;
+            metrics[key] = (values.detach() * rows).sum() / count;
+            weights[key] = count;
+        }
+        Add("rewards/chosen", rewards, chosenRows, nChosen);
+        Add("logps/chosen", logps, chosenRows, nChosen);
+        Add("logits/chosen", logitSums!, chosenRows, nChosen);
+        Add("rewards/rejected", rewards, rejectedRows, nRejected);
+        Add("logps/rejected", logps, rejectedRows, nRejected);
+        Add("logits/rejected", logitSums!, rejectedRows, nRejected);
         return new LossOutput(loss / context.GradientAccumulationSteps, metrics) { MetricWeights = weights };
     }
 }

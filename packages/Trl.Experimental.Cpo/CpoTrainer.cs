@@ -20,8 +20,8 @@ public sealed class CpoTrainer(CausalLM model, CpoConfig config, IReadOnlyList<L
         int b = batch.Pairs;
         var type = config.EffectiveLossType;
         double alpha = config.LossType == "alphapo" ? 0 : config.CpoAlpha;
-        var logits = model.Forward(batch.InputIds, batch.AttentionMask);
-        var logps = batch.SequenceLogps(logits, average: type is "ipo" or "simpo");
+        var positions = batch.PositionLogProbs(model);
+        var logps = batch.SequenceLogps(positions.Logps, average: type is "ipo" or "simpo");
         var s = config.Alpha != 0 ? (1 - (logps.exp()).pow(-config.Alpha)) / config.Alpha : logps;
         var x = s.narrow(0, 0, b) - s.narrow(0, b, b);
         double beta = config.Beta, eps = config.LabelSmoothing;
@@ -33,22 +33,21 @@ public sealed class CpoTrainer(CausalLM model, CpoConfig config, IReadOnlyList<L
             "hinge" => (1 - beta * x).relu(),
             _ => (x - 1 / (2 * beta)).pow(2),
         };
-        var nll = alpha == 0 ? zeros(1, device: logits.device).squeeze() : LegacyPreferenceBatch.ChosenNll(logits, batch.Labels, b);
+        var nll = alpha == 0 ? zeros(1, device: logps.device).squeeze() : LegacyPreferenceBatch.ChosenNll(positions.Logps, batch.Labels, b);
         var loss = losses.mean() + alpha * nll;
-        double Item(Tensor t) => t.detach().to_type(ScalarType.Float64).item<double>();
         var rc = beta * s.narrow(0, 0, b).detach();
         var rr = beta * s.narrow(0, b, b).detach();
-        var metrics = new Dictionary<string, double>
+        var metrics = new Dictionary<string, Tensor>
         {
-            ["rewards/chosen"] = Item(rc.mean()),
-            ["rewards/rejected"] = Item(rr.mean()),
-            ["rewards/accuracies"] = Item(rc.gt(rr).to_type(ScalarType.Float32).mean()),
-            ["rewards/margins"] = Item((rc - rr).mean()),
-            ["logps/chosen"] = Item(logps.narrow(0, 0, b).mean()),
-            ["logps/rejected"] = Item(logps.narrow(0, b, b).mean()),
-            ["logits/chosen"] = Item(logits.narrow(0, 0, b).mean()),
-            ["logits/rejected"] = Item(logits.narrow(0, b, b).mean()),
-            ["nll_loss"] = Item(nll),
+            ["rewards/chosen"] = rc.mean(),
+            ["rewards/rejected"] = rr.mean(),
+            ["rewards/accuracies"] = rc.gt(rr).to_type(ScalarType.Float32).mean(),
+            ["rewards/margins"] = (rc - rr).mean(),
+            ["logps/chosen"] = logps.narrow(0, 0, b).detach().mean(),
+            ["logps/rejected"] = logps.narrow(0, b, b).detach().mean(),
+            ["logits/chosen"] = positions.MeanLogit!.narrow(0, 0, b).mean(),
+            ["logits/rejected"] = positions.MeanLogit!.narrow(0, b, b).mean(),
+            ["nll_loss"] = nll.detach(),
         };
         return new LossOutput(loss / context.GradientAccumulationSteps, metrics);
     }

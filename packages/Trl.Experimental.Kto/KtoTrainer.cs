@@ -43,10 +43,8 @@ public sealed class KtoTrainer : Trainer<KtoExample>
         {
             using var scope = NewDisposeScope();
             var chunk = examples.Skip(start).Take(batchSize).ToList();
-            var (ids, attention, completion) = Collate(chunk, kl: false);
-            var logps = SequenceLogps(model, ids, attention, completion, out _, out _).cpu().data<float>().ToArray();
-            var (kIds, kAttention, kCompletion) = Collate(chunk, kl: true);
-            var kl = SequenceLogps(model, kIds, kAttention, kCompletion, out _, out _).cpu().data<float>().ToArray();
+            var logps = SequenceLogps(model, Collate(chunk, kl: false), null, out _, out _).cpu().data<float>().ToArray();
+            var kl = SequenceLogps(model, Collate(chunk, kl: true), null, out _, out _).cpu().data<float>().ToArray();
             for (int i = 0; i < chunk.Count; i++) result[chunk[i]] = (logps[i], kl[i]);
         }
         return result;
@@ -55,8 +53,9 @@ public sealed class KtoTrainer : Trainer<KtoExample>
     /// <inheritdoc />
     protected override bool SequentialSampling => true;
 
-    /// <summary>Right-padded [B, T] ids, attention and completion masks of prompt+completion (truncated, keep start).</summary>
-    public (Tensor Ids, Tensor Attention, Tensor Completion) Collate(IReadOnlyList<KtoExample> batch, bool kl)
+    /// <summary>Right-padded [B, T] ids, attention and completion masks of prompt+completion (truncated, keep start),
+    /// with the completion targets' flat indices into the [B, T − 1] next-token grid.</summary>
+    public (Tensor Ids, Tensor Attention, Tensor Completion, Tensor TargetIndex) Collate(IReadOnlyList<KtoExample> batch, bool kl)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var ids = new List<IReadOnlyList<long>>();
@@ -69,38 +68,41 @@ public sealed class KtoTrainer : Trainer<KtoExample>
             ids.Add(Sequences.TruncateKeepStart(seq, _config.MaxLength));
             masks.Add(Sequences.TruncateKeepStart(mask, _config.MaxLength));
         }
-        return (SequencePadding.PadIds(ids, _pad), SequencePadding.AttentionMask(ids), SequencePadding.PadIds(masks, 0));
+        var padded = SequencePadding.PadIds(ids, _pad);
+        return (padded, SequencePadding.AttentionMask(ids), SequencePadding.PadIds(masks, 0), SequencePadding.NextTokenIndex(masks, padded.shape[1]));
     }
 
     /// <inheritdoc />
     protected override long CountTokens(IReadOnlyList<KtoExample> microBatch) =>
         microBatch.Sum(e => (long)Math.Min(e.PromptIds.Count + e.CompletionIds.Count, _config.MaxLength ?? int.MaxValue));
 
-    static Tensor SequenceLogps(CausalLM model, Tensor ids, Tensor attention, Tensor completion, out Tensor logits, out Tensor mask)
+    /// <summary>Summed completion log-probs [B] of a collated batch; <paramref name="options"/> adds the statistics the
+    /// metrics need (returned in <paramref name="tokens"/> with the [B, T − 1] completion mask).</summary>
+    static Tensor SequenceLogps(CausalLM model, (Tensor Ids, Tensor Attention, Tensor Completion, Tensor TargetIndex) batch,
+        LmHeadLogProbsOptions? options, out TokenLogProbs tokens, out Tensor mask)
     {
-        var full = model.Forward(ids, attention);
-        long t = ids.shape[1] - 1;
-        logits = full.narrow(1, 0, t);
-        mask = completion.narrow(1, 1, t).to_type(ScalarType.Float32);
-        return (LogProbs.SelectiveLogSoftmax(logits, ids.narrow(1, 1, t)) * mask).sum(1);
+        var hidden = model.Decoder.Forward(batch.Ids, batch.Attention);
+        tokens = model.NextTokenLogProbs(hidden, batch.Ids, batch.TargetIndex, options);
+        mask = batch.Completion.narrow(1, 1, batch.Ids.shape[1] - 1).to_type(ScalarType.Float32);
+        return tokens.Logps.sum(1);
     }
 
     /// <inheritdoc />
     protected override LossOutput ComputeLoss(IReadOnlyList<KtoExample> microBatch, StepContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var (ids, attention, completion) = Collate(microBatch, kl: false);
-        var logps = SequenceLogps(_policy, ids, attention, completion, out var logits, out var mask);
+        var collated = Collate(microBatch, kl: false);
+        var logps = SequenceLogps(_policy, collated, new LmHeadLogProbsOptions { Entropy = true, Statistics = true }, out var tokens, out var mask);
         Tensor refLogps, z;
         using (no_grad())
         {
-            refLogps = _precomputed is null ? SequenceLogps(_reference!, ids, attention, completion, out _, out _)
+            refLogps = _precomputed is null ? SequenceLogps(_reference!, collated, null, out _, out _)
                 : tensor(microBatch.Select(e => _precomputed[e].Completion).ToArray(), device: logps.device);
             if (_config.LossType == "kto")
             {
-                var (kIds, kAttention, kCompletion) = Collate(microBatch, kl: true);
-                var klPolicy = SequenceLogps(_policy, kIds, kAttention, kCompletion, out _, out _);
-                var klRef = _precomputed is null ? SequenceLogps(_reference!, kIds, kAttention, kCompletion, out _, out _)
+                var klBatch = Collate(microBatch, kl: true);
+                var klPolicy = SequenceLogps(_policy, klBatch, null, out _, out _);
+                var klRef = _precomputed is null ? SequenceLogps(_reference!, klBatch, null, out _, out _)
                     : tensor(microBatch.Select(e => _precomputed[e].Kl).ToArray(), device: logps.device);
                 z = (klPolicy - klRef).mean().clamp_min(0).detach();
             }
@@ -122,34 +124,32 @@ public sealed class KtoTrainer : Trainer<KtoExample>
         }
         var perRow = where(labels, _config.DesirableWeight * chosenLoss, _config.UndesirableWeight * rejectedLoss);
         var loss = perRow.mean();
-        return new LossOutput(loss / context.GradientAccumulationSteps, Metrics(microBatch, u.detach(), logps.detach(), logits.detach(), mask, labels, z));
+        return new LossOutput(loss / context.GradientAccumulationSteps, Metrics(microBatch, u.detach(), logps.detach(), tokens, mask, labels, z));
     }
 
-    Dictionary<string, double> Metrics(IReadOnlyList<KtoExample> batch, Tensor u, Tensor logps, Tensor logits, Tensor mask, Tensor labels, Tensor z)
+    Dictionary<string, Tensor> Metrics(IReadOnlyList<KtoExample> batch, Tensor u, Tensor logps, TokenLogProbs tokens, Tensor mask, Tensor labels, Tensor z)
     {
-        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        double Item(Tensor t) => t.to_type(ScalarType.Float64).item<double>();
         int nChosen = batch.Count(e => e.Label), nRejected = batch.Count - nChosen;
-        var rowMean = logits.mean(new long[] { -1 });
+        var rowMean = tokens.MeanLogit!;
         var chosenRows = labels.to_type(ScalarType.Float32).unsqueeze(1) * mask;
         var rejectedRows = labels.logical_not().to_type(ScalarType.Float32).unsqueeze(1) * mask;
-        var metrics = new Dictionary<string, double>
+        var metrics = new Dictionary<string, Tensor>
         {
-            ["kl"] = Item(z),
-            ["entropy"] = Item((LogProbs.EntropyFromLogits(logits) * mask).sum() / mask.sum()),
+            ["kl"] = z,
+            ["entropy"] = (tokens.Entropy!.detach() * mask).sum() / mask.sum(),
         };
         if (nChosen > 0)
         {
-            metrics["logits/chosen"] = Item((rowMean * chosenRows).sum() / chosenRows.sum());
-            metrics["rewards/chosen"] = Item((_config.Beta * u).masked_select(labels).sum()) / nChosen;
-            metrics["logps/chosen"] = Item(logps.masked_select(labels).sum()) / nChosen;
+            metrics["logits/chosen"] = (rowMean * chosenRows).sum() / chosenRows.sum();
+            metrics["rewards/chosen"] = (_config.Beta * u).masked_select(labels).sum() / nChosen;
+            metrics["logps/chosen"] = logps.masked_select(labels).sum() / nChosen;
         }
         if (nRejected > 0)
         {
-            metrics["logits/rejected"] = Item((rowMean * rejectedRows).sum() / rejectedRows.sum());
-            metrics["rewards/rejected"] = Item((_config.Beta * u).masked_select(labels.logical_not()).sum()) / nRejected;
-            metrics["logps/rejected"] = Item(logps.masked_select(labels.logical_not()).sum()) / nRejected;
+            metrics["logits/rejected"] = (rowMean * rejectedRows).sum() / rejectedRows.sum();
+            metrics["rewards/rejected"] = (_config.Beta * u).masked_select(labels.logical_not()).sum() / nRejected;
+            metrics["logps/rejected"] = logps.masked_select(labels.logical_not()).sum() / nRejected;
         }
         if (nChosen > 0 && nRejected > 0) metrics["rewards/margins"] = metrics["rewards/chosen"] - metrics["rewards/rejected"];
         return metrics;

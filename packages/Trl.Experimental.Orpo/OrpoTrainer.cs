@@ -26,33 +26,33 @@ public sealed class OrpoTrainer(CausalLM model, OrpoConfig config, IReadOnlyList
         ArgumentNullException.ThrowIfNull(context);
         using var batch = new LegacyPreferenceBatch(microBatch, padTokenId);
         int b = batch.Pairs;
-        var logits = model.Forward(batch.InputIds, batch.AttentionMask);
-        var logps = batch.SequenceLogps(logits, average: true);
+        var positions = batch.PositionLogProbs(model);
+        var logps = batch.SequenceLogps(positions.Logps, average: true);
         var lc = logps.narrow(0, 0, b);
         var lr = logps.narrow(0, b, b);
         var logOdds = (lc - lr) - (Log1mExp(lc) - Log1mExp(lr));
         var ratio = F.logsigmoid(logOdds);
         // ORPO's NLL covers prompt and chosen tokens alike (every attended position).
         var nllLabels = batch.InputIds.masked_fill(batch.AttentionMask.eq(0), Sequences.IgnoreIndex);
-        var nll = LegacyPreferenceBatch.ChosenNll(logits, nllLabels, b);
+        var nll = LegacyPreferenceBatch.ChosenNll(positions.Logps, nllLabels, b);
         var loss = nll - config.Beta * ratio.mean();
-        double Item(Tensor t) => t.detach().to_type(ScalarType.Float64).item<double>();
         var rc = config.Beta * lc.detach();
         var rr = config.Beta * lr.detach();
-        var metrics = new Dictionary<string, double>
+        long t = batch.InputIds.shape[1] - 1;
+        var metrics = new Dictionary<string, Tensor>
         {
-            ["rewards/chosen"] = Item(rc.mean()),
-            ["rewards/rejected"] = Item(rr.mean()),
-            ["rewards/accuracies"] = Item(rc.gt(rr).to_type(ScalarType.Float32).mean()),
-            ["rewards/margins"] = Item((rc - rr).mean()),
-            ["logps/chosen"] = Item(lc.mean()),
-            ["logps/rejected"] = Item(lr.mean()),
+            ["rewards/chosen"] = rc.mean(),
+            ["rewards/rejected"] = rr.mean(),
+            ["rewards/accuracies"] = rc.gt(rr).to_type(ScalarType.Float32).mean(),
+            ["rewards/margins"] = (rc - rr).mean(),
+            ["logps/chosen"] = lc.detach().mean(),
+            ["logps/rejected"] = lr.detach().mean(),
             // ORPO (unlike CPO) averages the logits without the last position.
-            ["logits/chosen"] = Item(logits.narrow(0, 0, b).narrow(1, 0, logits.shape[1] - 1).mean()),
-            ["logits/rejected"] = Item(logits.narrow(0, b, b).narrow(1, 0, logits.shape[1] - 1).mean()),
-            ["nll_loss"] = Item(nll),
-            ["log_odds_ratio"] = Item(ratio.mean()),
-            ["log_odds_chosen"] = Item(logOdds.mean()),
+            ["logits/chosen"] = positions.MeanLogit!.narrow(0, 0, b).narrow(1, 0, t).mean(),
+            ["logits/rejected"] = positions.MeanLogit!.narrow(0, b, b).narrow(1, 0, t).mean(),
+            ["nll_loss"] = nll.detach(),
+            ["log_odds_ratio"] = ratio.detach().mean(),
+            ["log_odds_chosen"] = logOdds.detach().mean(),
         };
         return new LossOutput(loss / context.GradientAccumulationSteps, metrics);
     }

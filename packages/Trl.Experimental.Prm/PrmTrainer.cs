@@ -22,10 +22,11 @@ public sealed class PrmTrainer(TokenClassifier model, PrmConfig config, IReadOnl
         var flatLogits = logits.reshape(-1, logits.shape[^1]);
         var flatLabels = labels.reshape(-1);
         var loss = nn.functional.cross_entropy(flatLogits, flatLabels, ignore_index: Sequences.IgnoreIndex);
+        // Labelled tokens are known on the host: the weight of this micro-batch's accuracy needs no device read.
+        long n = microBatch.Sum(e => e.Labels.LongCount(l => l != Sequences.IgnoreIndex));
         var valid = flatLabels.ne(Sequences.IgnoreIndex);
-        double n = valid.sum().item<long>();
-        double correct = flatLogits.detach().argmax(-1).eq(flatLabels).logical_and(valid).sum().item<long>();
-        var metrics = new Dictionary<string, double> { ["accuracy"] = n == 0 ? double.NaN : correct / n };
+        var correct = flatLogits.detach().argmax(-1).eq(flatLabels).logical_and(valid).sum().to_type(ScalarType.Float64);
+        var metrics = new Dictionary<string, Tensor> { ["accuracy"] = n == 0 ? tensor(double.NaN) : correct / n };
         return new LossOutput(loss / context.GradientAccumulationSteps, metrics) { MetricWeights = new Dictionary<string, double> { ["accuracy"] = n } };
     }
 }

@@ -13,8 +13,9 @@ public static class GrpoLoss
     public sealed record Inputs(Tensor PerTokenLogps, Tensor? OldPerTokenLogps, Tensor? RefPerTokenLogps, Tensor Advantages,
         Tensor Mask, Tensor Entropies, double NumItemsInBatch, int GradientAccumulationSteps, bool Training);
 
-    /// <summary>The loss to back-propagate, the detached policy loss, and the metrics of this micro-batch.</summary>
-    public sealed record Output(Tensor Loss, Dictionary<string, double> Metrics, double EntropySum, double EntropyCount);
+    /// <summary>The loss to back-propagate and the metrics of this micro-batch (0-d tensors on the device), with the
+    /// entropy sum and token count over the loss mask (for the adaptive entropy controller).</summary>
+    public sealed record Output(Tensor Loss, Dictionary<string, Tensor> Metrics, Tensor EntropySum, Tensor EntropyCount);
 
     /// <summary>Computes the loss. <paramref name="entropyCoef"/> is the coefficient applied this step (the configured
     /// one, or the adaptive controller's).</summary>
@@ -89,9 +90,10 @@ public static class GrpoLoss
             _ => throw new ArgumentException($"Unknown loss type {lossType}."),
         };
 
-        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        var metrics = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var effectiveMask = entropyMask is null ? mask : mask * entropyMask;
-        double entropySum = Item((x.Entropies.detach() * effectiveMask).sum()), entropyCount = Item(effectiveMask.sum());
+        var entropySum = (x.Entropies.detach() * effectiveMask).sum();
+        var entropyCount = effectiveMask.sum();
         if (config.EntropyCoef != 0.0 || config.UseAdaptiveEntropy)
         {
             // TRL logs the policy loss before the bonus, undivided by the accumulation steps it was already divided by.
@@ -100,7 +102,7 @@ public static class GrpoLoss
                 ? (x.Entropies * effectiveMask).sum() / tokenNormalizer
                 : (x.Entropies * effectiveMask).sum() / effectiveMask.sum().clamp_min(1.0) / accumulation;
             loss = loss - entropyCoef * entropyTerm;
-            metrics["policy_loss"] = Item(policyLoss);
+            metrics["policy_loss"] = policyLoss;
         }
 
         if (kl is not null) metrics["kl"] = GlobalMaskedMean(kl.detach(), mask);
@@ -113,8 +115,8 @@ public static class GrpoLoss
             metrics["clip_ratio/low_mean"] = GlobalMaskedMean(low, mask);
             metrics["clip_ratio/high_mean"] = GlobalMaskedMean(high, mask);
             metrics["clip_ratio/region_mean"] = GlobalMaskedMean(low.logical_or(high).to_type(mask.dtype), mask);
-            metrics["clip_ratio/low_min"] = NanReduce(SequenceMeans(low, mask), Math.Min);
-            metrics["clip_ratio/high_max"] = NanReduce(SequenceMeans(high, mask), Math.Max);
+            metrics["clip_ratio/low_min"] = NanExtreme(SequenceMeans(low, mask), min: true);
+            metrics["clip_ratio/high_max"] = NanExtreme(SequenceMeans(high, mask), min: false);
         }
         else if (lossType == "cispo")
             metrics["cispo_clip_ratio"] = GlobalMaskedMean(coef1.detach().gt(epsHigh).logical_and(adv.gt(0)).to_type(mask.dtype), mask);
@@ -124,19 +126,25 @@ public static class GrpoLoss
     }
 
     /// <summary>Tokens whose entropy is at least the <paramref name="quantile"/> of the valid tokens' entropies
-    /// (torch.quantile, linear interpolation); padding is never kept.</summary>
+    /// (torch.quantile, linear interpolation); padding is never kept. Works on the device: the valid entropies are
+    /// sorted first (padding sorts last as +∞) and the interpolation reads the two neighbours of the quantile.</summary>
     public static Tensor HighEntropyMask(Tensor entropies, Tensor mask, double quantile)
     {
         ArgumentNullException.ThrowIfNull(entropies);
         ArgumentNullException.ThrowIfNull(mask);
+        using var scope = NewDisposeScope();
         var valid = mask.to_type(ScalarType.Bool);
-        var values = entropies.detach().masked_select(valid).to_type(ScalarType.Float32).sort().Values;
-        long n = values.shape[0];
-        if (n == 0) return zeros_like(entropies);
-        double pos = quantile * (n - 1);
-        long lo = (long)Math.Floor(pos), hi = Math.Min(lo + 1, n - 1);
-        var threshold = values[lo] + (values[hi] - values[lo]) * (pos - lo);
-        return (entropies.detach() * mask).ge(threshold).logical_and(valid).to_type(entropies.dtype);
+        var e = entropies.detach().to_type(ScalarType.Float32);
+        var sorted = e.masked_fill(valid.logical_not(), double.PositiveInfinity).flatten().sort().Values;
+        var n = valid.sum().to_type(ScalarType.Float32);
+        var pos = (n - 1).clamp_min(0) * quantile;
+        var lo = pos.floor();
+        var hi = minimum(lo + 1, (n - 1).clamp_min(0));
+        var vLo = sorted.gather(0, lo.to_type(ScalarType.Int64).unsqueeze(0));
+        var vHi = sorted.gather(0, hi.to_type(ScalarType.Int64).unsqueeze(0));
+        var threshold = vLo + (vHi - vLo) * (pos - lo);
+        var keep = (e * mask.to_type(ScalarType.Float32)).ge(threshold).logical_and(valid).logical_and(n.gt(0));
+        return keep.to_type(entropies.dtype).MoveToOuterDisposeScope();
     }
 
     /// <summary>VESPO's gamma weight φ(w) of each sequence [B, 1], w the sequence importance ratio (no gradient).</summary>
@@ -150,23 +158,20 @@ public static class GrpoLoss
         return (lambda + k * logW - lambda * logW.exp()).exp().nan_to_num(0.0, 0.0, 0.0);
     }
 
-    static double GlobalMaskedMean(Tensor x, Tensor mask)
+    static Tensor GlobalMaskedMean(Tensor x, Tensor mask)
     {
-        if (x.shape[1] == 1) return Item(x.sum()) / Math.Max(x.shape[0], 1);
-        return Item((x * mask).sum()) / Math.Max(Item(mask.sum()), 1.0);
+        if (x.shape[1] == 1) return x.sum() / Math.Max(x.shape[0], 1);
+        return (x * mask).sum() / mask.sum().clamp_min(1.0);
     }
 
-    static double[] SequenceMeans(Tensor x, Tensor mask)
-    {
-        var means = x.shape[1] == 1 ? x.squeeze(1) : (x * mask).sum(-1) / mask.sum(-1);
-        return means.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
-    }
+    static Tensor SequenceMeans(Tensor x, Tensor mask) => x.shape[1] == 1 ? x.squeeze(1) : (x * mask).sum(-1) / mask.sum(-1);
 
-    static double NanReduce(double[] values, Func<double, double, double> reduce)
+    /// <summary>Min or max over the non-NaN values; NaN when there is none.</summary>
+    static Tensor NanExtreme(Tensor values, bool min)
     {
-        var finite = values.Where(v => !double.IsNaN(v)).ToArray();
-        return finite.Length == 0 ? double.NaN : finite.Aggregate(reduce);
+        var nan = values.isnan();
+        var filled = values.masked_fill(nan, min ? double.PositiveInfinity : double.NegativeInfinity);
+        var extreme = min ? filled.min() : filled.max();
+        return where(nan.all(), full_like(extreme, double.NaN), extreme);
     }
-
-    static double Item(Tensor t) => t.to_type(ScalarType.Float64).item<double>();
 }

@@ -28,9 +28,6 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
     readonly IReadOnlyList<long> _eosTokenIds;
     readonly ILogger? _logger;
     readonly List<Rollout> _buffer = new();
-    long _microStep;
-    int _microInStep;
-    int _generations;
     int _evaluations;
     double _entropyCoef;
     double _lastWorldEntropy;
@@ -95,18 +92,19 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
         ArgumentNullException.ThrowIfNull(microBatch);
         ArgumentNullException.ThrowIfNull(context);
         if (context.Evaluating) return EvaluationLoss(microBatch);
-        if (_buffer.Count == 0) _microStep = (long)State.GlobalStep * context.GradientAccumulationSteps;
-        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (_buffer.Count == 0 || _microStep % GenerateEvery == 0)
+        long micro = context.MicroStepsBefore;
+        var metrics = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        if (_buffer.Count == 0 || micro % GenerateEvery == 0)
         {
             foreach (var old in _buffer) old.Dispose();
             _buffer.Clear();
-            var (chunks, generationMetrics) = GenerateAndScore(microBatch, StepsPerGeneration, _config.NumGenerations, seed: _config.Seed + _generations++, training: true);
+            // The seed of a generation follows from its position in the run, so it does not depend on how the run got there.
+            long generation = micro / GenerateEvery;
+            var (chunks, generationMetrics) = GenerateAndScore(microBatch, StepsPerGeneration, _config.NumGenerations, seed: _config.Seed + generation, training: true);
             _buffer.AddRange(chunks);
-            foreach (var (k, v) in generationMetrics) metrics[k] = v;
+            foreach (var (k, v) in generationMetrics) metrics[k] = tensor(v);
         }
-        var chunk = _buffer[(int)(_microStep % StepsPerGeneration)];
-        _microStep++;
+        var chunk = _buffer[(int)(micro % StepsPerGeneration)];
 
         bool bonus = _config.EntropyCoef != 0.0 || _config.UseAdaptiveEntropy;
         var (logps, entropies) = PerTokenLogps(_policy, chunk, entropyWithGrad: bonus);
@@ -115,13 +113,12 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
             chunk.CompletionMask, entropies, chunk.NumItemsInBatch, context.GradientAccumulationSteps, Training: true), coef);
         foreach (var (k, v) in output.Metrics) metrics[k] = v;
 
-        if (++_microInStep >= context.GradientAccumulationSteps)
+        if (context.IsLastMicroStep)
         {
-            _microInStep = 0;
             if (bonus) UpdateEntropyController(output);
-            if (bonus) metrics["entropy_coef"] = _entropyCoef;
+            if (bonus) metrics["entropy_coef"] = tensor(_entropyCoef);
         }
-        else if (_config.UseAdaptiveEntropy) { _windowEntropySum += output.EntropySum; _windowEntropyCount += output.EntropyCount; }
+        else if (_config.UseAdaptiveEntropy) AccumulateEntropy(output);
         return new LossOutput(output.Loss, metrics);
     }
 
@@ -132,7 +129,8 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
     {
         int g = _config.NumGenerationsEval ?? _config.NumGenerations;
         var expanded = prompts.SelectMany(p => Enumerable.Repeat(p, g)).ToList();
-        var (chunks, metrics) = GenerateAndScore(expanded, chunks: 1, g, seed: _config.Seed + 1_000_003L * ++_evaluations, training: false);
+        var (chunks, generationMetrics) = GenerateAndScore(expanded, chunks: 1, g, seed: _config.Seed + 1_000_003L * ++_evaluations, training: false);
+        var metrics = generationMetrics.ToDictionary(kv => kv.Key, kv => tensor(kv.Value));
         using var chunk = chunks[0];
         var (logps, entropies) = PerTokenLogps(_policy, chunk, entropyWithGrad: false);
         var output = GrpoLoss.Compute(_config, new GrpoLoss.Inputs(logps, chunk.OldLogps, chunk.RefLogps, chunk.Advantages,
@@ -141,10 +139,19 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
         return new LossOutput(output.Loss, metrics);
     }
 
+    // The adaptive controller steers the next step's coefficient from this step's entropy: the one place GRPO reads a
+    // device value during training (once per optimizer step, and only with use_adaptive_entropy).
+    void AccumulateEntropy(GrpoLoss.Output output)
+    {
+        _windowEntropySum += output.EntropySum.to_type(ScalarType.Float64).cpu().item<double>();
+        _windowEntropyCount += output.EntropyCount.to_type(ScalarType.Float64).cpu().item<double>();
+    }
+
     void UpdateEntropyController(GrpoLoss.Output last)
     {
         if (!_config.UseAdaptiveEntropy) return;
-        double world = (_windowEntropySum + last.EntropySum) / Math.Max(_windowEntropyCount + last.EntropyCount, 1.0);
+        AccumulateEntropy(last);
+        double world = _windowEntropySum / Math.Max(_windowEntropyCount, 1.0);
         _entropyCoef = world <= _config.EntropyTarget
             ? Math.Min(_entropyCoef + _config.EntropyCoefDelta, _config.EntropyCoefMax)
             : Math.Max(_entropyCoef - _config.EntropyCoefDelta, _config.EntropyCoefMin);
@@ -153,18 +160,18 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
     }
 
     /// <summary>Log-probs (and entropies) of the completion tokens under <paramref name="model"/>, from the
-    /// temperature-scaled logits; only the completion positions are projected onto the vocabulary.</summary>
+    /// temperature-scaled logits; only the completion positions are projected onto the vocabulary, chunk by chunk.</summary>
     (Tensor Logps, Tensor Entropies) PerTokenLogps(CausalLM model, Rollout chunk, bool entropyWithGrad)
     {
         var input = cat(new[] { chunk.PromptIds, chunk.CompletionIds }, 1);
         var attention = cat(new[] { chunk.PromptMask, chunk.CompletionMask.to_type(ScalarType.Int64) }, 1);
         var positions = Sequences.PositionIdsFromAttentionMask(attention);
         var hidden = model.Decoder.Forward(input, attention, positions);
-        long promptLength = chunk.PromptIds.shape[1], completionLength = chunk.CompletionIds.shape[1];
-        var logits = model.Project(hidden.narrow(1, promptLength - 1, completionLength)).to_type(ScalarType.Float32) / _config.Temperature;
-        var logps = LogProbs.SelectiveLogSoftmax(logits, chunk.CompletionIds);
-        var entropies = entropyWithGrad ? LogProbs.EntropyFromLogits(logits) : LogProbs.EntropyFromLogits(logits.detach());
-        return (logps, entropies);
+        long promptLength = chunk.PromptIds.shape[1], completionLength = chunk.CompletionIds.shape[1], b = input.shape[0];
+        var rows = hidden.narrow(1, promptLength - 1, completionLength).reshape(b * completionLength, hidden.shape[^1]);
+        var r = model.TokenLogProbs(rows, chunk.CompletionIds.reshape(-1), new LmHeadLogProbsOptions { Temperature = _config.Temperature, Entropy = true });
+        var entropies = r.Entropy!.view(b, completionLength);
+        return (r.Logps.view(b, completionLength), entropyWithGrad ? entropies : entropies.detach());
     }
 
     /// <summary>Samples and scores one generation batch (each prompt repeated <paramref name="groupSize"/> times,

@@ -48,14 +48,14 @@ public sealed class RewardTrainer : Trainer<PreferenceExample>
             diff = diff - tensor(microBatch.Select(p => (float)(p.Margin ?? 0)).ToArray(), device: diff.device);
         var loss = -F.logsigmoid(diff).mean();
         if (_config.CenterRewardsCoefficient is double coef) loss = loss + coef * (rc + rr).pow(2).mean();
-        double Item(Tensor t) => t.detach().to_type(ScalarType.Float64).item<double>();
-        var metrics = new Dictionary<string, double>
+        var r = rewards.detach();
+        var metrics = new Dictionary<string, Tensor>
         {
-            ["min_reward"] = Item(rewards.min()),
-            ["mean_reward"] = Item(rewards.mean()),
-            ["max_reward"] = Item(rewards.max()),
-            ["accuracy"] = Item(rc.gt(rr).to_type(ScalarType.Float32).mean()),
-            ["margin"] = Item((rc - rr).mean()),
+            ["min_reward"] = r.min(),
+            ["mean_reward"] = r.mean(),
+            ["max_reward"] = r.max(),
+            ["accuracy"] = rc.detach().gt(rr.detach()).to_type(ScalarType.Float32).mean(),
+            ["margin"] = (rc - rr).detach().mean(),
         };
         return new LossOutput(loss / context.GradientAccumulationSteps, metrics);
     }

@@ -77,15 +77,23 @@ public sealed class SftDatasetPreparer
 
     string WithEos(string s) => _eos is not null && !s.EndsWith(_eos, StringComparison.Ordinal) ? s + _eos : s;
 
-    /// <summary>Packs prepared examples into max_length rows when packing is on (else returns them unchanged).</summary>
+    /// <summary>TRL packs with <c>datasets.map(batched=True)</c>, whose default batch is 1,000 rows: rows are packed
+    /// within each block of 1,000 examples, never across blocks (the last wrapped row of a block is short).</summary>
+    public const int PackingBlockSize = 1000;
+
+    /// <summary>Packs prepared examples into max_length rows when packing is on (else returns them unchanged), block by
+    /// block of <see cref="PackingBlockSize"/> examples as TRL does.</summary>
     public List<TokenizedExample> Pack(IReadOnlyList<TokenizedExample> examples)
     {
         ArgumentNullException.ThrowIfNull(examples);
         if (!_config.Packing) return examples.ToList();
         int length = _config.MaxLength!.Value;
-        return _config.PackingStrategy == "wrapped"
-            ? Packing.Wrapped(examples, length)
-            : Packing.BestFitDecreasing(examples, length, split: _config.PackingStrategy == "bfd_split");
+        var rows = new List<TokenizedExample>();
+        foreach (var block in examples.Chunk(PackingBlockSize))
+            rows.AddRange(_config.PackingStrategy == "wrapped"
+                ? Packing.Wrapped(block, length)
+                : Packing.BestFitDecreasing(block, length, split: _config.PackingStrategy == "bfd_split"));
+        return rows;
     }
 
     TokenizedExample Truncate(TokenizedExample e)

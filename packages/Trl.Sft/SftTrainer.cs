@@ -43,52 +43,21 @@ public sealed class SftTrainer : Trainer<TokenizedExample>
         // Packed documents share a row: their position ids restart, and attention must not cross them.
         var hidden = _model.Decoder.Forward(batch.InputIds, batch.AttentionMask, batch.PositionIds, packed: batch.PositionIds is not null);
         long t = batch.InputIds.shape[1];
-        var labels = batch.Labels.narrow(1, 1, t - 1).reshape(-1);
-        var h = hidden.narrow(1, 0, t - 1).reshape(-1, hidden.shape[^1]);
-        // Only positions with a label reach lm_head: the full-vocab logits of prompt and padding are never made.
-        var validIndex = labels.ne(Sequences.IgnoreIndex).nonzero().squeeze(1);
-        var validLabels = labels.index_select(0, validIndex);
-        var validHidden = h.index_select(0, validIndex);
-        Tensor lossSum;
-        double entropySum = 0, correct = 0;
-        long n = validIndex.shape[0];
-        if (_config.LossType == "chunked_nll")
-        {
-            lossSum = zeros(1, dtype: ScalarType.Float32, device: hidden.device).squeeze();
-            const int chunk = 256;
-            for (long s = 0; s < n; s += chunk)
-            {
-                long len = Math.Min(chunk, n - s);
-                var logits = _model.Project(validHidden.narrow(0, s, len));
-                var y = validLabels.narrow(0, s, len);
-                lossSum = lossSum + SftLoss.TokenLossSum(logits, y, "nll");
-                (entropySum, correct) = Accumulate(logits, y, entropySum, correct);
-            }
-        }
-        else
-        {
-            var logits = _model.Project(validHidden);
-            lossSum = SftLoss.TokenLossSum(logits, validLabels, _config.LossType);
-            (entropySum, correct) = Accumulate(logits, validLabels, entropySum, correct);
-        }
+        // Only positions with a label reach lm_head, chunk by chunk: the full-vocab logits of prompt and padding are never made.
+        var rows = hidden.narrow(1, 0, t - 1).reshape(-1, hidden.shape[^1]).index_select(0, batch.TargetIndex);
+        var targets = batch.InputIds.narrow(1, 1, t - 1).reshape(-1).index_select(0, batch.TargetIndex);
+        long n = batch.TargetIndex.shape[0];
+        var token = _model.TokenLogProbs(rows, targets, new LmHeadLogProbsOptions { Entropy = true, Statistics = true });
+        var perToken = SftLoss.PerToken(token.Logps, _config.LossType);
         // Zero valid tokens still keeps the graph connected (TRL multiplies the hidden states by 0).
-        if (n == 0) lossSum = lossSum + hidden.sum() * 0;
+        var lossSum = n == 0 ? hidden.sum() * 0 : perToken.sum();
         var loss = lossSum / Math.Max(1, context.NumItemsInBatch);
-        var metrics = new Dictionary<string, double>
+        // TRL reports 0 (not NaN) for a micro-batch without a label token.
+        var metrics = new Dictionary<string, Tensor>
         {
-            ["entropy"] = n == 0 ? double.NaN : entropySum / n,
-            ["mean_token_accuracy"] = n == 0 ? double.NaN : correct / n,
+            ["entropy"] = n == 0 ? tensor(0.0) : token.Entropy!.detach().mean(),
+            ["mean_token_accuracy"] = n == 0 ? tensor(0.0) : token.Argmax!.eq(targets).to_type(ScalarType.Float32).mean(),
         };
         return new LossOutput(loss, metrics);
-    }
-
-    static (double Entropy, double Correct) Accumulate(Tensor logits, Tensor labels, double entropy, double correct)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var l = logits.detach();
-        entropy += LogProbs.EntropyFromLogits(l).sum().to_type(ScalarType.Float64).item<double>();
-        correct += l.argmax(-1).eq(labels).sum().to_type(ScalarType.Float64).item<double>();
-        return (entropy, correct);
     }
 }

@@ -8,91 +8,160 @@ using Trl.Generation;
 using Trl.Modeling;
 using Trl.Sft;
 using Trl.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Trl.Benchmarks;
 
 /// <summary>The end-to-end throughput harness: real SftTrainer and DpoTrainer steps (forward, backward, clipping,
-/// AdamW, logging) and KV-cache sampling on a randomly initialised model of the Qwen2.5-0.5B shape, the workload of
-/// fixtures/trl/bench. Timings come from step-end callbacks after warm-up steps; results go to stdout as JSON.
-/// Usage: throughput [--layers 24] [--batch 1] [--seq 256] [--steps 3] [--warmup 1] [--new_tokens 32]</summary>
+/// AdamW) and KV-cache decoding on a randomly initialised model of the Qwen2.5-0.5B shape (or the embedded default's
+/// tiny shape with --small). Usage:
+/// <c>throughput [--only sft|dpo|gen] [--layers 24] [--batch 1] [--seq 256] [--steps 3] [--warmup 1] [--prompt 32]
+/// [--new_tokens 32] [--threads N] [--small] [--bf16] [--gradient_checkpointing]</c> prints one JSON object;
+/// <c>throughput --compare</c> runs the side-by-side table against plain PyTorch (see <see cref="Comparison"/>).</summary>
 internal static class Throughput
 {
     public static void Run(string[] args)
     {
-        int Arg(string name, int fallback) => Array.IndexOf(args, "--" + name) is int i and >= 0 ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-        int layers = Arg("layers", 24), batch = Arg("batch", 1), seq = Arg("seq", 256), steps = Arg("steps", 3), warmup = Arg("warmup", 1), newTokens = Arg("new_tokens", 32);
-        var config = ModelConfig.FromJson(JsonNode.Parse($$"""
-            { "model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"], "vocab_size": 151936, "hidden_size": 896,
-              "intermediate_size": 4864, "num_hidden_layers": {{layers}}, "num_attention_heads": 14, "num_key_value_heads": 2,
-              "rms_norm_eps": 1e-6, "rope_theta": 1000000.0, "max_position_embeddings": 32768, "tie_word_embeddings": true,
-              "hidden_act": "silu", "eos_token_id": 151643, "pad_token_id": 151643 }
-            """)!.AsObject());
-        set_num_threads(Environment.ProcessorCount);
-        var rng = new Random(0);
-        long[] RandomIds(int n) => Enumerable.Range(0, n).Select(_ => (long)rng.Next(1, 151_000)).ToArray();
+        if (args.Contains("--compare")) { Comparison.Run(args); return; }
+        var o = WorkloadOptions.Parse(args);
+        set_num_threads(o.Threads);
+        var only = Value(args, "only");
         var results = new JsonObject
         {
-            ["shape"] = $"Qwen2.5-0.5B shape, {layers} layers, float32, {Environment.ProcessorCount} CPU threads",
-            ["batch"] = batch, ["seq_len"] = seq,
+            ["side"] = "trl.net", ["shape"] = o.Small ? "embedded default (tiny qwen2)" : $"Qwen2.5-0.5B shape, {o.Layers} layers",
+            ["dtype"] = o.Bf16 ? "bf16" : "float32", ["threads"] = o.Threads, ["batch"] = o.Batch, ["seq"] = o.Seq,
         };
-
-        using (var model = CausalLM.FromConfig(config, seed: 0))
+        foreach (var workload in only is null ? new[] { "sft", "dpo", "gen" } : new[] { only })
         {
-            results["num_parameters"] = model.parameters().Sum(p => p.numel()) - (config.TieWordEmbeddings ? 0 : 0);
-            var examples = Enumerable.Range(0, batch * (steps + warmup)).Select(_ => new TokenizedExample(RandomIds(seq))).ToList();
-            var sft = new SftConfig { OutputDir = Temp(), MaxSteps = steps + warmup, PerDeviceTrainBatchSize = batch, LoggingSteps = 1000, SaveSteps = 0, LossType = "nll", MaxLength = seq, Packing = false };
-            using var trainer = new SftTrainer(model, sft, examples, 151643);
-            var timer = new StepTimer(warmup);
-            trainer.Callbacks.Add(timer);
-            trainer.Train();
-            results["sft_sec_per_step"] = timer.SecondsPerStep;
-            results["sft_tokens_per_sec"] = batch * seq / timer.SecondsPerStep;
-            results["peak_rss_mb_after_sft"] = PeakRssMb();
+            var seconds = workload switch
+            {
+                "sft" => Sft(o),
+                "dpo" => Dpo(o),
+                "gen" => Generate(o),
+                _ => throw new ArgumentException($"--only must be sft, dpo or gen (got '{workload}')."),
+            };
+            double median = Median(seconds);
+            results[workload] = new JsonObject
+            {
+                ["seconds"] = new JsonArray(seconds.Select(s => (JsonNode)s).ToArray()),
+                ["median_s"] = median,
+                [workload == "gen" ? "new_tokens_per_s" : "tokens_per_s"] = workload == "gen" ? o.Batch * o.NewTokens / median : (workload == "dpo" ? 2 : 1) * o.Batch * o.Seq / median,
+                ["peak_rss_mb_so_far"] = PeakRssMb(),
+            };
+        }
+        if (only is not null) results["median_s"] = results[only]!["median_s"]!.GetValue<double>();
+        results["peak_rss_mb"] = PeakRssMb();
+        Console.WriteLine(results.ToJsonString(only is null ? new JsonSerializerOptions { WriteIndented = true } : null));
+    }
 
-            var prompts = Enumerable.Range(0, batch).Select(_ => (IReadOnlyList<long>)RandomIds(128)).ToList();
-            var generator = new TextGenerator(model);
-            generator.Generate(prompts, new GenerationOptions { MaxNewTokens = 4, Seed = 0 });
+    static string? Value(string[] args, string name) => Array.IndexOf(args, "--" + name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+
+    internal sealed record WorkloadOptions(int Layers, int Batch, int Seq, int Steps, int Warmup, int Prompt, int NewTokens, int Threads, bool Small,
+        bool Bf16, bool GradientCheckpointing)
+    {
+        public static WorkloadOptions Parse(string[] args)
+        {
+            int Int(string name, int fallback) => Value(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+            return new(Int("layers", 24), Int("batch", 1), Int("seq", 256), Int("steps", 3), Int("warmup", 1), Int("prompt", 32), Int("new_tokens", 32),
+                Int("threads", Environment.ProcessorCount), args.Contains("--small"), args.Contains("--bf16"), args.Contains("--gradient_checkpointing"));
+        }
+
+        public ModelConfig Model() => ModelConfig.FromJson(JsonNode.Parse(Small
+            ? """
+              { "model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"], "vocab_size": 16, "hidden_size": 64, "intermediate_size": 192,
+                "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "rms_norm_eps": 1e-6, "rope_theta": 10000.0,
+                "max_position_embeddings": 1024, "tie_word_embeddings": true, "hidden_act": "silu", "eos_token_id": 1, "pad_token_id": 0 }
+              """
+            : $$"""
+              { "model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"], "vocab_size": 151936, "hidden_size": 896,
+                "intermediate_size": 4864, "num_hidden_layers": {{Layers}}, "num_attention_heads": 14, "num_key_value_heads": 2,
+                "rms_norm_eps": 1e-6, "rope_theta": 1000000.0, "max_position_embeddings": 32768, "tie_word_embeddings": true,
+                "hidden_act": "silu", "eos_token_id": 151643, "pad_token_id": 151643 }
+              """)!.AsObject());
+
+        public long[] RandomIds(Random rng, int n, long vocab) => Enumerable.Range(0, n).Select(_ => (long)rng.Next(1, (int)Math.Max(2, vocab - 1000))).ToArray();
+
+        public TrainingOptions Apply(TrainingOptions t) => t with
+        {
+            OutputDir = Temp(), MaxSteps = Steps + Warmup, PerDeviceTrainBatchSize = Batch, LoggingSteps = 1000, SaveSteps = 0, Bf16 = Bf16,
+            GradientCheckpointing = GradientCheckpointing,
+        };
+    }
+
+    static List<double> Sft(WorkloadOptions o)
+    {
+        var config = o.Model();
+        var rng = new Random(0);
+        using var model = CausalLM.FromConfig(config, seed: 0);
+        var examples = Enumerable.Range(0, o.Batch * (o.Steps + o.Warmup)).Select(_ => new TokenizedExample(o.RandomIds(rng, o.Seq, config.VocabSize))).ToList();
+        var sft = (SftConfig)o.Apply(new SftConfig { LossType = "chunked_nll", MaxLength = o.Seq });
+        using var trainer = new SftTrainer(model, sft, examples, config.PadTokenId ?? 0);
+        var timer = new StepTimer(o.Warmup);
+        trainer.Callbacks.Add(timer);
+        trainer.Train();
+        return timer.Seconds;
+    }
+
+    static List<double> Dpo(WorkloadOptions o)
+    {
+        var config = o.Model();
+        var rng = new Random(0);
+        using var policy = CausalLM.FromConfig(config, seed: 0);
+        using var reference = CausalLM.FromConfig(config, seed: 0);
+        int half = o.Seq / 2;
+        var pairs = Enumerable.Range(0, o.Batch * (o.Steps + o.Warmup)).Select(_ => new PreferenceExample(
+            o.RandomIds(rng, half, config.VocabSize), o.RandomIds(rng, half, config.VocabSize), o.RandomIds(rng, half, config.VocabSize))).ToList();
+        var dpo = (DpoConfig)o.Apply(new DpoConfig { MaxLength = o.Seq });
+        using var trainer = new DpoTrainer(policy, reference, dpo, pairs, config.PadTokenId ?? 0);
+        var timer = new StepTimer(o.Warmup);
+        trainer.Callbacks.Add(timer);
+        trainer.Train();
+        return timer.Seconds;
+    }
+
+    static List<double> Generate(WorkloadOptions o)
+    {
+        var config = o.Model();
+        var rng = new Random(0);
+        using var model = CausalLM.FromConfig(config, seed: 0);
+        if (o.Bf16) model.to(ScalarType.BFloat16);
+        var prompts = Enumerable.Range(0, o.Batch).Select(_ => (IReadOnlyList<long>)o.RandomIds(rng, o.Prompt, config.VocabSize)).ToList();
+        var generator = new TextGenerator(model);
+        var greedy = new GenerationOptions { DoSample = false, MaxNewTokens = o.NewTokens };
+        generator.Generate(prompts, greedy with { MaxNewTokens = 4 });
+        var seconds = new List<double>();
+        for (int i = 0; i < o.Warmup + o.Steps; i++)
+        {
             var clock = Stopwatch.StartNew();
-            generator.Generate(prompts, new GenerationOptions { MaxNewTokens = newTokens, Seed = 1, TopK = 0 });
-            results["generate_new_tokens_per_sec"] = batch * newTokens / clock.Elapsed.TotalSeconds;
-            results["generate_ms_per_decode_step"] = clock.Elapsed.TotalMilliseconds / newTokens;
+            generator.Generate(prompts, greedy);
+            if (i >= o.Warmup) seconds.Add(clock.Elapsed.TotalSeconds);
         }
+        return seconds;
+    }
 
-        using (var policy = CausalLM.FromConfig(config, seed: 0))
-        using (var reference = CausalLM.FromConfig(config, seed: 0))
-        {
-            int half = seq / 2;
-            var pairs = Enumerable.Range(0, batch * (steps + warmup)).Select(_ => new PreferenceExample(RandomIds(half), RandomIds(half), RandomIds(half))).ToList();
-            var dpo = new DpoConfig { OutputDir = Temp(), MaxSteps = steps + warmup, PerDeviceTrainBatchSize = batch, LoggingSteps = 1000, SaveSteps = 0, MaxLength = seq };
-            using var trainer = new DpoTrainer(policy, reference, dpo, pairs, 151643);
-            var timer = new StepTimer(warmup);
-            trainer.Callbacks.Add(timer);
-            trainer.Train();
-            results["dpo_sec_per_step"] = timer.SecondsPerStep;
-            results["dpo_policy_tokens_per_sec"] = 2 * batch * seq / timer.SecondsPerStep;
-            results["peak_rss_mb_after_dpo"] = PeakRssMb();
-        }
-        Console.WriteLine(results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    internal static double Median(IReadOnlyList<double> values)
+    {
+        var s = values.Order().ToArray();
+        return s.Length == 0 ? double.NaN : s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 
     static string Temp() => Path.Combine(Path.GetTempPath(), "trl-bench", Guid.NewGuid().ToString("N"));
 
-    static long PeakRssMb() => long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
+    internal static long PeakRssMb() => long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
         .Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
 
-    /// <summary>Times optimizer steps after the warm-up ones.</summary>
+    /// <summary>Times each optimizer step after the warm-up ones.</summary>
     sealed class StepTimer(int warmup) : ITrainerCallback
     {
-        readonly Stopwatch _clock = new();
-        int _timed;
+        readonly Stopwatch _clock = Stopwatch.StartNew();
 
-        public double SecondsPerStep => _clock.Elapsed.TotalSeconds / Math.Max(_timed, 1);
+        public List<double> Seconds { get; } = new();
 
-        public void OnStepEnd(TrainerState state, TorchSharp.torch.nn.Module model)
+        public void OnStepEnd(TrainerState state, nn.Module model)
         {
-            if (state.GlobalStep == warmup) { _clock.Restart(); return; }
-            if (state.GlobalStep > warmup) _timed++;
+            if (state.GlobalStep > warmup) Seconds.Add(_clock.Elapsed.TotalSeconds);
+            _clock.Restart();
         }
     }
 }

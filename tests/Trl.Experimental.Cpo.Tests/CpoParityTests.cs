@@ -40,13 +40,20 @@ public class CpoVariantTests
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
+            // By hand from the full logits: mean label log-prob per row, CE over the chosen rows' labels.
             using var batch = new Trl.Data.LegacyPreferenceBatch(pairs, 0);
-            var logps = batch.SequenceLogps(model.Forward(batch.InputIds, batch.AttentionMask), average: true).to_type(ScalarType.Float64);
+            var logits = model.Forward(batch.InputIds, batch.AttentionMask).to_type(ScalarType.Float64);
+            long t = batch.Labels.shape[1] - 1;
+            var labels = batch.Labels.narrow(1, 1, t);
+            var valid = labels.ne(-100);
+            var tokenLogps = logits.narrow(1, 0, t).log_softmax(-1).gather(-1, labels.masked_fill(valid.logical_not(), 0).unsqueeze(-1)).squeeze(-1);
+            var validF = valid.to_type(ScalarType.Float64);
+            var logps = (tokenLogps * validF).sum(1) / validF.sum(1);
             var s = alpha != 0 ? (1 - logps.exp().pow(-alpha)) / alpha : logps;
             var x = s.narrow(0, 0, 4) - s.narrow(0, 4, 4) - gamma / beta;
             expected = (-nn.functional.logsigmoid(beta * x)).mean().item<double>();   // alphapo: no NLL term; simpo: + NLL
             if (lossType == "simpo")
-                expected += Trl.Data.LegacyPreferenceBatch.ChosenNll(model.Forward(batch.InputIds, batch.AttentionMask), batch.Labels, 4).item<float>();
+                expected += (-(tokenLogps.narrow(0, 0, 4) * validF.narrow(0, 0, 4)).sum() / validF.narrow(0, 0, 4).sum()).item<double>();
         }
         var config = new CpoConfig { OutputDir = TrainerFixture.OutputDir(), LearningRate = 1e-3, PerDeviceTrainBatchSize = 4, MaxSteps = 1, LoggingSteps = 1, SaveSteps = 0, LossType = lossType, Alpha = alpha, SimpoGamma = gamma };
         using var trainer = new CpoTrainer(model, config, pairs, padTokenId: 0);

@@ -35,10 +35,10 @@ public class KtoParityTests
         using var trainer = new KtoTrainer(model, reference, config, examples, padTokenId: 0);
         using (var scope = NewDisposeScope())
         {
-            var (ids, attention, completion) = trainer.Collate(examples, kl: false);
+            var (ids, attention, completion, _) = trainer.Collate(examples, kl: false);
             TensorAssert.Equal(ids, fx.Captured(0, "input_ids"), "input_ids");
             TensorAssert.Equal(completion, fx.Captured(0, "completion_mask"), "completion_mask");
-            var (kIds, _, kCompletion) = trainer.Collate(examples, kl: true);
+            var (kIds, _, kCompletion, _) = trainer.Collate(examples, kl: true);
             TensorAssert.Equal(kIds, fx.Captured(0, "KL_input_ids"), "KL_input_ids");
             TensorAssert.Equal(kCompletion, fx.Captured(0, "KL_completion_mask"), "KL_completion_mask");
         }

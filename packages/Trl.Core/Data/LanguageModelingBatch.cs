@@ -7,11 +7,12 @@ namespace Trl.Data;
 public sealed class LanguageModelingBatch : IDisposable
 {
     /// <summary>Creates a batch that owns the given tensors.</summary>
-    public LanguageModelingBatch(Tensor inputIds, Tensor attentionMask, Tensor labels, Tensor? positionIds = null)
+    public LanguageModelingBatch(Tensor inputIds, Tensor attentionMask, Tensor labels, Tensor targetIndex, Tensor? positionIds = null)
     {
         InputIds = inputIds;
         AttentionMask = attentionMask;
         Labels = labels;
+        TargetIndex = targetIndex;
         PositionIds = positionIds;
     }
 
@@ -21,6 +22,9 @@ public sealed class LanguageModelingBatch : IDisposable
     public Tensor AttentionMask { get; }
     /// <summary>Targets (unshifted); −100 where no loss is taken.</summary>
     public Tensor Labels { get; }
+    /// <summary>Where the loss is taken: flat indices [M] into the [B, T − 1] grid of next-token targets (labels[:, 1:]
+    /// ≠ −100), built on the host (see <see cref="Kernels.SequencePadding.NextTokenIndex"/>).</summary>
+    public Tensor TargetIndex { get; }
     /// <summary>Explicit position ids (padding-free/packed batches), else null.</summary>
     public Tensor? PositionIds { get; }
 
@@ -30,6 +34,7 @@ public sealed class LanguageModelingBatch : IDisposable
         InputIds.Dispose();
         AttentionMask.Dispose();
         Labels.Dispose();
+        TargetIndex.Dispose();
         PositionIds?.Dispose();
     }
 }

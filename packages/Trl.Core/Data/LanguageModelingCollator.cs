@@ -54,19 +54,33 @@ public sealed class LanguageModelingCollator
         }
 
         bool needPositions = PaddingFree || examples.Any(e => e.SequenceLengths is { Count: > 1 });
+        var inputIds = SequencePadding.PadIds(ids, PadTokenId, PaddingSide.Right, PadToMultipleOf);
+        var targets = labels.Select(l => (IReadOnlyList<long>)l.Select(x => x == Sequences.IgnoreIndex ? 0L : 1L).ToArray()).ToList();
         return new LanguageModelingBatch(
-            SequencePadding.PadIds(ids, PadTokenId, PaddingSide.Right, PadToMultipleOf),
+            inputIds,
             SequencePadding.PadIds(attention, 0, PaddingSide.Right, PadToMultipleOf),
             SequencePadding.PadIds(labels, Sequences.IgnoreIndex, PaddingSide.Right, PadToMultipleOf),
+            SequencePadding.NextTokenIndex(targets, inputIds.shape[1]),
             needPositions ? SequencePadding.PadIds(positions, 0, PaddingSide.Right, PadToMultipleOf) : null);
     }
 
-    /// <summary>How many labels of these examples take part in the loss (what <see cref="Collate"/> leaves ≠ −100),
-    /// counted without building tensors: transformers' num_items_in_batch.</summary>
+    /// <summary>How many next-token targets of these examples take part in the loss — labels ≠ −100 after the shift, so a
+    /// row's first token never counts — as transformers' num_items_in_batch for causal LMs, counted without building
+    /// tensors. Padding-free batches form one row: only the first example's first token drops out (the others' first
+    /// tokens already carry −100).</summary>
     public long CountLabels(IEnumerable<TokenizedExample> examples)
     {
         ArgumentNullException.ThrowIfNull(examples);
-        return examples.Sum(e => (long)Labels(e, Positions(e)).Count(l => l != Sequences.IgnoreIndex));
+        long count = 0;
+        bool first = true;
+        foreach (var e in examples)
+        {
+            var l = Labels(e, Positions(e));
+            int from = PaddingFree && !first ? 0 : 1;
+            for (int i = from; i < l.Length; i++) if (l[i] != Sequences.IgnoreIndex) count++;
+            first = false;
+        }
+        return count;
     }
 
     static long[] Positions(TokenizedExample e) => Sequences.PackedPositionIds(e.SequenceLengths ?? new[] { e.InputIds.Count });

@@ -28,30 +28,41 @@ public sealed class LegacyPreferenceBatch : IDisposable
     /// <summary>B.</summary>
     public int Pairs { get; }
 
-    /// <summary>Per-row log-prob of the labels (sum, or mean over label tokens when <paramref name="average"/>)
-    /// from logits [2B, T, V], with the next-token shift.</summary>
-    public Tensor SequenceLogps(Tensor logits, bool average)
+    /// <summary>The forward pass: log-probs [2B, T] of each next token (the last position, which has none, scores id 0)
+    /// with the mean logit per position, from one chunked pass over every position (the logits/* metrics cover all).</summary>
+    public TokenLogProbs PositionLogProbs(Modeling.CausalLM model)
     {
-        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(model);
         using var scope = NewDisposeScope();
-        long t = Labels.shape[1] - 1;
-        var labels = Labels.narrow(1, 1, t);
-        var mask = labels.ne(Sequences.IgnoreIndex);
-        var lp = LogProbs.SelectiveLogSoftmax(logits.narrow(1, 0, t), labels.masked_fill(mask.logical_not(), 0)) * mask.to_type(ScalarType.Float32);
-        var sum = lp.sum(1);
-        return (average ? sum / mask.sum(1).to_type(ScalarType.Float32) : sum).MoveToOuterDisposeScope();
+        var hidden = model.Decoder.Forward(InputIds, AttentionMask);
+        var next = nn.functional.pad(InputIds.narrow(1, 1, InputIds.shape[1] - 1), new long[] { 0, 1 });
+        var r = model.PositionLogProbs(hidden, next, new LmHeadLogProbsOptions { Statistics = true });
+        return new TokenLogProbs(r.Logps.MoveToOuterDisposeScope(), null, r.MeanLogit!.MoveToOuterDisposeScope(), r.Argmax!.MoveToOuterDisposeScope());
     }
 
-    /// <summary>Mean cross-entropy over the chosen rows' targets (given labels, shifted).</summary>
-    public static Tensor ChosenNll(Tensor logits, Tensor labels, int pairs)
+    /// <summary>Per-row log-prob of the labels (sum, or mean over label tokens when <paramref name="average"/>) from
+    /// <see cref="PositionLogProbs"/>'s log-probs.</summary>
+    public Tensor SequenceLogps(Tensor positionLogps, bool average)
     {
-        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(positionLogps);
+        using var scope = NewDisposeScope();
+        long t = Labels.shape[1] - 1;
+        var mask = Labels.narrow(1, 1, t).ne(Sequences.IgnoreIndex).to_type(ScalarType.Float32);
+        var sum = (positionLogps.narrow(1, 0, t) * mask).sum(1);
+        return (average ? sum / mask.sum(1) : sum).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Mean negative log-likelihood over the chosen rows' targets where <paramref name="labels"/>[:, 1:] ≠ −100
+    /// (PyTorch's cross-entropy with ignore_index), from <see cref="PositionLogProbs"/>'s log-probs.</summary>
+    public static Tensor ChosenNll(Tensor positionLogps, Tensor labels, int pairs)
+    {
+        ArgumentNullException.ThrowIfNull(positionLogps);
         ArgumentNullException.ThrowIfNull(labels);
         using var scope = NewDisposeScope();
         long t = labels.shape[1] - 1;
-        var l = logits.narrow(0, 0, pairs).narrow(1, 0, t).reshape(-1, logits.shape[^1]);
-        var y = labels.narrow(0, 0, pairs).narrow(1, 1, t).reshape(-1);
-        return nn.functional.cross_entropy(l, y, ignore_index: Sequences.IgnoreIndex).MoveToOuterDisposeScope();
+        var mask = labels.narrow(0, 0, pairs).narrow(1, 1, t).ne(Sequences.IgnoreIndex).to_type(ScalarType.Float32);
+        var nll = -(positionLogps.narrow(0, 0, pairs).narrow(1, 0, t) * mask).sum() / mask.sum();
+        return nll.MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

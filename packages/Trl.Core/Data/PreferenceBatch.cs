@@ -4,7 +4,7 @@ namespace Trl.Data;
 
 /// <summary>A collated preference batch of 2B rows: all prompt+chosen rows, then all prompt+rejected rows,
 /// right-padded. The completion mask is 1 on completion tokens.</summary>
-public sealed class PreferenceBatch(Tensor inputIds, Tensor attentionMask, Tensor completionMask) : IDisposable
+public sealed class PreferenceBatch(Tensor inputIds, Tensor attentionMask, Tensor completionMask, Tensor targetIndex) : IDisposable
 {
     /// <summary>[2B, T] ids.</summary>
     public Tensor InputIds { get; } = inputIds;
@@ -12,6 +12,8 @@ public sealed class PreferenceBatch(Tensor inputIds, Tensor attentionMask, Tenso
     public Tensor AttentionMask { get; } = attentionMask;
     /// <summary>[2B, T] 1 on completion tokens.</summary>
     public Tensor CompletionMask { get; } = completionMask;
+    /// <summary>Completion targets as flat indices into the [2B, T − 1] next-token grid (built on the host).</summary>
+    public Tensor TargetIndex { get; } = targetIndex;
     /// <summary>Pairs in the batch (B).</summary>
     public long Pairs => InputIds.shape[0] / 2;
 
@@ -21,5 +23,6 @@ public sealed class PreferenceBatch(Tensor inputIds, Tensor attentionMask, Tenso
         InputIds.Dispose();
         AttentionMask.Dispose();
         CompletionMask.Dispose();
+        TargetIndex.Dispose();
     }
 }

@@ -26,10 +26,12 @@ public sealed class PreferenceCollator(long padTokenId, int? maxLength = null, b
                 ids.Add(seq);
                 masks.Add(mask);
             }
+        var inputIds = SequencePadding.PadIds(ids, padTokenId, PaddingSide.Right, padToMultipleOf);
         return new PreferenceBatch(
-            SequencePadding.PadIds(ids, padTokenId, PaddingSide.Right, padToMultipleOf),
+            inputIds,
             SequencePadding.AttentionMask(ids, PaddingSide.Right, padToMultipleOf),
-            SequencePadding.PadIds(masks, 0, PaddingSide.Right, padToMultipleOf));
+            SequencePadding.PadIds(masks, 0, PaddingSide.Right, padToMultipleOf),
+            SequencePadding.NextTokenIndex(masks, inputIds.shape[1]));
     }
 
     /// <summary>Attended tokens of the collated batch (both sides, after truncation), counted without building tensors.</summary>

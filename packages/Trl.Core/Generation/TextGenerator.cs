@@ -14,7 +14,6 @@ public sealed class TextGenerator
     public TextGenerator(CausalLM model)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
-        Training.NativeAllocator.Tune();
     }
 
     /// <summary>Generates completions for each prompt (<see cref="GenerationOptions.NumReturnSequences"/> per prompt,
@@ -44,8 +43,9 @@ public sealed class TextGenerator
         {
             using var scope = NewDisposeScope();
             var positions = Sequences.PositionIdsFromAttentionMask(mask).narrow(1, mask.shape[1] - input.shape[1], input.shape[1]);
-            var logits = _model.Forward(input, mask, positions, cache);
-            var last = logits.select(1, logits.shape[1] - 1);
+            // Only the last position is sampled from: the prefill projects one row per prompt, not every prompt token.
+            var hidden = _model.Decoder.Forward(input, mask, positions, cache);
+            var last = _model.Project(hidden.select(1, hidden.shape[1] - 1));
             var processed = LogitsProcessing.Process(last, seen, options);
             var next = options.DoSample
                 ? multinomial(processed.softmax(-1), 1, generator: generator).squeeze(1)

@@ -3,14 +3,15 @@ using static TorchSharp.torch;
 
 namespace Trl.Kernels;
 
-/// <summary>Per-token log-probabilities and entropies from logits, without materialising a full
-/// log-softmax of the whole batch (TRL's <c>selective_log_softmax</c> and <c>entropy_from_logits</c>).</summary>
+/// <summary>Per-token log-probabilities and entropies from logits (TRL's <c>selective_log_softmax</c> and
+/// <c>entropy_from_logits</c>) as batched tensor work, so backward stays linear in the size of the logits. When
+/// only hidden states exist, <see cref="LmHeadLogProbs"/> computes the same from them without the full logits.</summary>
 public static class LogProbs
 {
     /// <summary>Log-probability of <paramref name="index"/> under softmax(<paramref name="logits"/>) along the last
     /// dimension. <paramref name="index"/> has the logits' leading shape, or one extra trailing dimension of K ids.
-    /// float32/float64 logits: gather minus a per-row logsumexp (one row of the batch at a time, so the peak
-    /// temporary is one [T, V] row). Half-precision logits: a per-row log-softmax, which is more accurate there.</summary>
+    /// float32/float64: gather minus logsumexp (TRL's formulation); half precision: log-softmax in that dtype, then
+    /// gather (TRL's more accurate path there).</summary>
     public static Tensor SelectiveLogSoftmax(Tensor logits, Tensor index)
     {
         ArgumentNullException.ThrowIfNull(logits);
@@ -21,45 +22,39 @@ public static class LogProbs
 
         using var scope = NewDisposeScope();
         var ids = squeeze ? index.unsqueeze(-1) : index;
-        Tensor result;
-        if (logits.dtype == ScalarType.Float32 || logits.dtype == ScalarType.Float64)
-        {
-            var selected = logits.gather(-1, ids);
-            var rows = new Tensor[logits.shape[0]];
-            for (long i = 0; i < rows.Length; i++)
-                rows[i] = logits[i].logsumexp(-1);
-            result = selected - stack(rows).unsqueeze(-1);
-        }
-        else
-        {
-            var rows = new Tensor[logits.shape[0]];
-            for (long i = 0; i < rows.Length; i++)
-                rows[i] = logits[i].log_softmax(-1).gather(-1, ids[i]);
-            result = stack(rows);
-        }
+        var result = logits.dtype is ScalarType.Float32 or ScalarType.Float64
+            ? logits.gather(-1, ids) - logits.logsumexp(-1, keepdim: true)
+            : logits.log_softmax(-1).gather(-1, ids);
         if (squeeze) result = result.squeeze(-1);
         return result.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Entropy (nats) of softmax(logits) along the last dimension, computed <paramref name="chunkSize"/>
-    /// rows at a time so only one chunk's log-softmax is alive at once.</summary>
+    /// <summary>Entropy (nats) of softmax(logits) along the last dimension. Without gradients it works
+    /// <paramref name="chunkSize"/> rows at a time, so only one chunk's log-softmax is alive at once.</summary>
     public static Tensor EntropyFromLogits(Tensor logits, int chunkSize = 128)
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        using var scope = NewDisposeScope();
+        if (is_grad_enabled() && logits.requires_grad)
+        {
+            var lp = logits.log_softmax(-1);
+            return (-(lp.exp() * lp).sum(-1)).MoveToOuterDisposeScope();
+        }
         var leading = logits.shape[..^1];
         long vocab = logits.shape[^1];
-        using var scope = NewDisposeScope();
         var flat = logits.reshape(-1, vocab);
-        var parts = new List<Tensor>();
-        for (long start = 0; start < flat.shape[0]; start += chunkSize)
+        var all = empty(flat.shape[0], dtype: logits.dtype, device: logits.device);
+        using (no_grad())
         {
-            long len = Math.Min(chunkSize, flat.shape[0] - start);
-            using var inner = NewDisposeScope();
-            var logps = flat.narrow(0, start, len).log_softmax(-1);
-            parts.Add((-(logps.exp() * logps).sum(-1)).MoveToOuterDisposeScope());
+            for (long start = 0; start < flat.shape[0]; start += chunkSize)
+            {
+                long len = Math.Min(chunkSize, flat.shape[0] - start);
+                using var inner = NewDisposeScope();
+                var logps = flat.narrow(0, start, len).log_softmax(-1);
+                all.narrow(0, start, len).copy_(-(logps.exp() * logps).sum(-1));
+            }
         }
-        var all = parts.Count == 0 ? empty(0, dtype: logits.dtype, device: logits.device) : cat(parts, 0);
         return all.reshape(leading).MoveToOuterDisposeScope();
     }
 }

@@ -66,6 +66,23 @@ public static class SequencePadding
         return PadIds(sequences.Select(s => (IReadOnlyList<long>)Enumerable.Repeat(1L, s.Count).ToArray()).ToList(), 0, side, padToMultipleOf);
     }
 
+    /// <summary>Where a right-padded batch takes next-token losses, as flat indices [M] into its [B, width − 1] grid of
+    /// targets (target t of row r is token t + 1): index r·(width − 1) + t − 1 for every token t ≥ 1 whose mask is
+    /// non-zero. Built on the host from the unpadded per-row masks, so selecting positions needs no device sync.</summary>
+    public static Tensor NextTokenIndex(IReadOnlyList<IReadOnlyList<long>> masks, long width)
+    {
+        ArgumentNullException.ThrowIfNull(masks);
+        var index = new List<long>();
+        for (int r = 0; r < masks.Count; r++)
+        {
+            var m = masks[r];
+            if (m.Count > width) throw new ArgumentException($"row {r} has {m.Count} tokens, more than the batch width {width}.", nameof(masks));
+            for (int t = 1; t < m.Count; t++)
+                if (m[t] != 0) index.Add(r * (width - 1) + t - 1);
+        }
+        return tensor(index.ToArray(), ScalarType.Int64);
+    }
+
     /// <summary>Shifts every row left so its first unmasked position lands in column 0, then drops trailing
     /// columns that are masked in every row. Returns the new mask and the equally shifted tensors.</summary>
     public static (Tensor Mask, Tensor[] Tensors) FlushLeft(Tensor mask, params Tensor[] tensors)

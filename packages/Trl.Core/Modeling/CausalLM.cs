@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Trl.Kernels;
 using static TorchSharp.torch;
 
 namespace Trl.Modeling;
@@ -66,6 +67,50 @@ public sealed class CausalLM : PretrainedModel
             else p.normal_(0, std);
         }
         return lm;
+    }
+
+    /// <summary>The output projection's weight [vocab, hidden] (the embedding matrix when tied).</summary>
+    public Tensor HeadWeight => lm_head?.weight ?? model.embed_tokens.weight!;
+
+    /// <summary>Log-probs of <paramref name="targets"/> [M] from hidden states [M, hidden] through the LM head, chunked
+    /// over positions (no [M, vocab] logits kept when they are large; see <see cref="LmHeadLogProbs"/>).</summary>
+    public TokenLogProbs TokenLogProbs(Tensor hidden, Tensor targets, LmHeadLogProbsOptions? options = null) =>
+        LmHeadLogProbs.Compute(hidden, HeadWeight, null, targets, options);
+
+    /// <summary>Log-probs of <paramref name="targets"/> [B, T] at every position of hidden states [B, T, hidden] (for
+    /// statistics over all positions, e.g. TRL's logits/* of CPO and BCO); outputs are [B, T].</summary>
+    public TokenLogProbs PositionLogProbs(Tensor hidden, Tensor targets, LmHeadLogProbsOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        ArgumentNullException.ThrowIfNull(targets);
+        using var scope = NewDisposeScope();
+        long b = hidden.shape[0], t = hidden.shape[1];
+        var r = TokenLogProbs(hidden.reshape(b * t, hidden.shape[^1]), targets.reshape(b * t), options);
+        Tensor? Shape(Tensor? x) => x?.view(b, t).MoveToOuterDisposeScope();
+        return new TokenLogProbs(Shape(r.Logps)!, Shape(r.Entropy), Shape(r.MeanLogit), Shape(r.Argmax)) { LogSquaredMass = Shape(r.LogSquaredMass) };
+    }
+
+    /// <summary>Next-token log-probs of a batch from its final hidden states [B, T, hidden]: the targets are
+    /// <paramref name="inputIds"/>[:, 1:], computed only at <paramref name="targetIndex"/> (flat indices into the
+    /// [B, T − 1] grid, see <see cref="SequencePadding.NextTokenIndex"/>). The outputs are dense [B, T − 1] tensors,
+    /// zero (argmax −1) where no target was selected.</summary>
+    public TokenLogProbs NextTokenLogProbs(Tensor hidden, Tensor inputIds, Tensor targetIndex, LmHeadLogProbsOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        ArgumentNullException.ThrowIfNull(inputIds);
+        ArgumentNullException.ThrowIfNull(targetIndex);
+        using var scope = NewDisposeScope();
+        long b = inputIds.shape[0], t = inputIds.shape[1] - 1;
+        var idx = targetIndex.to(hidden.device);
+        var rows = hidden.narrow(1, 0, t).reshape(b * t, hidden.shape[^1]).index_select(0, idx);
+        var targets = inputIds.narrow(1, 1, t).reshape(b * t).index_select(0, idx);
+        var r = TokenLogProbs(rows, targets, options);
+        Tensor Dense(Tensor x, double fill) => full(b * t, fill, dtype: x.dtype, device: x.device).index_copy(0, idx, x).view(b, t).MoveToOuterDisposeScope();
+        return new TokenLogProbs(Dense(r.Logps, 0), r.Entropy is null ? null : Dense(r.Entropy, 0),
+            r.MeanLogit is null ? null : Dense(r.MeanLogit, 0), r.Argmax is null ? null : Dense(r.Argmax, -1))
+        {
+            LogSquaredMass = r.LogSquaredMass is null ? null : Dense(r.LogSquaredMass, 0),
+        };
     }
 
     /// <summary>Logits [B, T, vocab] from the final hidden states.</summary>

@@ -31,6 +31,10 @@ public sealed class DecoderModel : nn.Module
         _rotary = new RotaryEmbedding(config);
     }
 
+    /// <summary>Recompute each layer's activations in backward instead of keeping them (transformers'
+    /// gradient_checkpointing): applies in training mode with gradients on and no KV cache.</summary>
+    public bool GradientCheckpointing { get; set; }
+
     /// <summary>Final hidden states [B, T, hidden] (after the norm).</summary>
     /// <param name="inputIds">[B, T] token ids (only the new positions when a cache is used).</param>
     /// <param name="attentionMask">[B, past + T], 1 = real token; null = no padding.</param>
@@ -52,9 +56,22 @@ public sealed class DecoderModel : nn.Module
         // SDPA's is_casual aligns its mask top-left: right only when queries and keys coincide (no past).
         bool causal = mask is null && t > 1 && past == 0;
         hiddenStates?.Add(h.MoveToOuterDisposeScope());
+        bool checkpoint = GradientCheckpointing && training && cache is null && is_grad_enabled();
+        CheckpointedLayer.SharedInputs? shared = null;
+        if (checkpoint)
+        {
+            // The recompute in backward reads these after this scope has ended: the checkpoint owns them until then.
+            var keep = new List<Tensor> { cos.DetachFromDisposeScope(), sin.DetachFromDisposeScope() };
+            if (mask is not null) keep.Add(mask.DetachFromDisposeScope());
+            shared = new CheckpointedLayer.SharedInputs(keep, layers.Count);
+        }
         for (int i = 0; i < layers.Count; i++)
         {
-            h = layers[i].Forward(h, cos, sin, mask, causal, cache, i);
+            var layer = layers[i];
+            int index = i;
+            h = shared is null
+                ? layer.Forward(h, cos, sin, mask, causal, cache, i)
+                : CheckpointedLayer.Run(x => layer.Forward(x, cos, sin, mask, causal, null, index), h, shared);
             if (hiddenStates is not null && i < layers.Count - 1) hiddenStates.Add(h.MoveToOuterDisposeScope());
         }
         h = norm.call(h).MoveToOuterDisposeScope();

@@ -2,23 +2,23 @@ using System.Runtime.InteropServices;
 
 namespace Trl.Training;
 
-/// <summary>Keeps libtorch's freed CPU memory in the process instead of giving it back to the OS after every tensor.
-/// glibc serves large blocks with mmap and unmaps them on free, so each training step page-faults its logits,
-/// activations and gradients in again (measured: a third to a half of a CPU step in the kernel). Disabling mmap for
-/// malloc and raising the trim threshold makes the next step reuse the same pages: 2.5× faster SFT steps at the
-/// Qwen2.5-0.5B shape on 2 cores, for about 20% more peak RSS. Applied once by the trainers on Linux/glibc; set
-/// TRL_MALLOC_TUNING=0 to keep the system defaults.</summary>
+/// <summary>An opt-in for CPU training speed at the cost of memory: glibc serves large blocks with mmap and unmaps
+/// them on free, so each step page-faults its logits, activations and gradients in again. <see cref="Tune"/> turns
+/// mmap off for malloc and never trims the heap, so the next step reuses the same pages. Measured at the
+/// Qwen2.5-0.5B shape (2 layers, 2 threads): SFT 1×1024 steps 1.5× faster, for +1.8 GB peak RSS. The libraries
+/// never call it (a process-wide setting is the application's choice); the <c>trl</c> tool calls it when
+/// TRL_MALLOC_TUNING=1.</summary>
 public static partial class NativeAllocator
 {
     const int M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4;
     static readonly Lazy<bool> Applied = new(Apply);
 
-    /// <summary>Tunes the allocator (once per process); true when the tuning is in effect.</summary>
+    /// <summary>Tunes the allocator (once per process; Linux/glibc only); true when the tuning is in effect.</summary>
     public static bool Tune() => Applied.Value;
 
     static bool Apply()
     {
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("TRL_MALLOC_TUNING") == "0") return false;
+        if (!OperatingSystem.IsLinux()) return false;
         try { return mallopt(M_MMAP_MAX, 0) == 1 && mallopt(M_TRIM_THRESHOLD, int.MaxValue) == 1; }
         catch (DllNotFoundException) { return false; }       // not glibc (e.g. musl)
         catch (EntryPointNotFoundException) { return false; }

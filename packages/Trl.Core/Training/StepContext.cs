@@ -8,4 +8,16 @@ public sealed record StepContext(int GradientAccumulationSteps, long NumItemsInB
 {
     /// <summary>True while <see cref="Trainer{TExample}.Evaluate"/> runs (no gradients, no trainer state changes).</summary>
     public bool Evaluating { get; init; }
+
+    /// <summary>Optimizer steps completed before this one (transformers' state.global_step during the step).</summary>
+    public int GlobalStep { get; init; }
+
+    /// <summary>Index of this micro-batch within its optimizer step (0 … gradient_accumulation_steps − 1).</summary>
+    public int MicroStep { get; init; }
+
+    /// <summary>Micro-batches consumed before this one since the start of training.</summary>
+    public long MicroStepsBefore => (long)GlobalStep * GradientAccumulationSteps + MicroStep;
+
+    /// <summary>Whether this is the last micro-batch of its optimizer step.</summary>
+    public bool IsLastMicroStep => MicroStep == GradientAccumulationSteps - 1;
 }

@@ -17,8 +17,8 @@ public abstract class Trainer<TExample> : IDisposable
     readonly IReadOnlyList<TExample> _train;
     readonly ILogger _logger;
     AdamW? _optimizer;
-    readonly Dictionary<string, (double Sum, double Weight)> _window = new(StringComparer.Ordinal);
-    double _lossWindow;
+    readonly MetricWindow _window = new();
+    Tensor? _lossWindow;
     int _stepsInWindow;
 
     /// <summary>Creates a trainer over a model and tokenized training examples.</summary>
@@ -29,7 +29,6 @@ public abstract class Trainer<TExample> : IDisposable
         _train = trainDataset ?? throw new ArgumentNullException(nameof(trainDataset));
         _logger = logger ?? NullLogger.Instance;
         options.Validate();
-        NativeAllocator.Tune();
         if (_train.Count == 0) throw new ArgumentException("The training dataset is empty.", nameof(trainDataset));
     }
 
@@ -72,6 +71,7 @@ public abstract class Trainer<TExample> : IDisposable
         int maxSteps = Options.MaxSteps > 0 ? Options.MaxSteps : (int)Math.Ceiling(Options.NumTrainEpochs * stepsPerEpoch);
         int warmup = LearningRateSchedules.WarmupSteps(Options, maxSteps);
         if (Options.Bf16) Model.to(ScalarType.BFloat16);
+        Model.Decoder.GradientCheckpointing = Options.GradientCheckpointing;
         Model.train();
         var named = Model.NamedParameters();
         _optimizer = new AdamW(named.Select(p => (p.Name, p.Parameter, IsDecayed(p.Name))).ToList(),
@@ -98,7 +98,7 @@ public abstract class Trainer<TExample> : IDisposable
             var micro = new List<IReadOnlyList<TExample>>();
             for (int k = 0; k < Options.GradientAccumulationSteps && batches.MoveNext(); k++) micro.Add(batches.Current);
             double lr = Options.LearningRate * LearningRateSchedules.Multiplier(Options.LrSchedulerType, State.GlobalStep, warmup, maxSteps);
-            double gradNorm = RunOptimizerStep(micro, lr, named);
+            using var gradNorm = RunOptimizerStep(micro, lr, named);
             State.GlobalStep++;
             State.Epoch = (double)State.GlobalStep / stepsPerEpoch;
             foreach (var c in Callbacks) c.OnStepEnd(State, Model);
@@ -110,47 +110,56 @@ public abstract class Trainer<TExample> : IDisposable
         return State;
     }
 
-    double RunOptimizerStep(List<IReadOnlyList<TExample>> micro, double lr, IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter)> named)
+    /// <summary>One optimizer step over its micro-batches: losses, metrics and the gradient norm stay on the device;
+    /// the only host read is one finiteness check before the update (a NaN/Inf loss or gradient never reaches the
+    /// weights). Returns the pre-clip gradient norm as a 0-d tensor owned by the caller.</summary>
+    Tensor RunOptimizerStep(List<IReadOnlyList<TExample>> micro, double lr, IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter)> named)
     {
         using var scope = NewDisposeScope();
-        var context = new StepContext(micro.Count, micro.Sum(CountLossItems));
-        foreach (var mb in micro)
+        long items = micro.Sum(CountLossItems);
+        Tensor? stepLoss = null;
+        for (int k = 0; k < micro.Count; k++)
         {
+            var mb = micro[k];
             State.NumTokens += CountTokens(mb);
+            var context = new StepContext(micro.Count, items) { GlobalStep = State.GlobalStep, MicroStep = k };
             var output = ComputeLoss(mb, context);
             output.Loss.backward();
-            _lossWindow += output.Loss.detach().to_type(ScalarType.Float64).item<double>();
-            foreach (var (k, v) in output.Metrics)
-            {
-                if (double.IsNaN(v)) continue;
-                double w = output.MetricWeights is { } weights && weights.TryGetValue(k, out var wk) ? wk : 1.0;
-                var (sum, weight) = _window.TryGetValue(k, out var acc) ? acc : (0, 0);
-                _window[k] = (sum + v * w, weight + w);
-            }
+            var detached = output.Loss.detach().to_type(ScalarType.Float64);
+            stepLoss = stepLoss is null ? detached : stepLoss + detached;
+            _window.Add(output);
         }
         var norm = GradientClipping.ClipByGlobalNorm(named.Select(p => p.Parameter), Options.MaxGradNorm);
+        if (!(stepLoss!.isfinite().all().item<bool>() && norm.isfinite().item<bool>()))
+        {
+            Model.zero_grad();
+            throw new NumericalInstabilityException(State.GlobalStep + 1, stepLoss.cpu().item<double>(), norm.cpu().to_type(ScalarType.Float64).item<double>());
+        }
         foreach (var c in Callbacks) c.OnBeforeOptimizerStep(State, Model);
         _optimizer!.Step(lr);
         Model.zero_grad();
         _stepsInWindow++;
-        return norm.item<float>();
+        var total = _lossWindow is null ? stepLoss : _lossWindow + stepLoss;
+        _lossWindow?.Dispose();
+        _lossWindow = total.DetachFromDisposeScope();
+        return norm.DetachFromDisposeScope();
     }
 
-    void Log(double lr, double gradNorm)
+    void Log(double lr, Tensor gradNorm)
     {
         var record = new LogRecord
         {
-            ["loss"] = _lossWindow / Math.Max(1, _stepsInWindow),
-            ["grad_norm"] = gradNorm,
+            ["loss"] = (_lossWindow?.cpu().item<double>() ?? 0) / Math.Max(1, _stepsInWindow),
+            ["grad_norm"] = gradNorm.cpu().to_type(ScalarType.Float64).item<double>(),
             ["learning_rate"] = lr,
         };
-        foreach (var (k, (sum, weight)) in _window) record[k] = weight == 0 ? double.NaN : sum / weight;
+        foreach (var (k, v) in _window.Drain()) record[k] = v;
         if (State.NumTokens > 0) record["num_tokens"] = State.NumTokens;
         CompleteLogRecord(record);
         record["epoch"] = State.Epoch;
         record["step"] = State.GlobalStep;
-        _window.Clear();
-        _lossWindow = 0;
+        _lossWindow?.Dispose();
+        _lossWindow = null;
         _stepsInWindow = 0;
         State.LogHistory.Add(record);
         AppendMetrics(record);
@@ -186,9 +195,9 @@ public abstract class Trainer<TExample> : IDisposable
             {
                 using var scope = NewDisposeScope();
                 var batch = data.Skip(start).Take(Options.PerDeviceEvalBatchSize).ToArray();
-                var output = ComputeLoss(batch, new StepContext(1, CountLossItems(batch)) { Evaluating = true });
-                Add("eval_loss", output.Loss.to_type(ScalarType.Float64).item<double>(), batch.Length);
-                foreach (var (k, v) in output.Metrics) Add("eval_" + k, v, batch.Length);
+                var output = ComputeLoss(batch, new StepContext(1, CountLossItems(batch)) { Evaluating = true, GlobalStep = State.GlobalStep });
+                Add("eval_loss", output.Loss.to_type(ScalarType.Float64).cpu().item<double>(), batch.Length);
+                foreach (var (k, v) in output.Metrics) Add("eval_" + k, v.to_type(ScalarType.Float64).cpu().item<double>(), batch.Length);
             }
         }
         var record = new LogRecord();
@@ -318,6 +327,9 @@ public abstract class Trainer<TExample> : IDisposable
     /// <summary>Releases the optimizer state; trainers holding native tensors release them too.</summary>
     protected virtual void Dispose(bool disposing)
     {
-        if (disposing) _optimizer?.Dispose();
+        if (!disposing) return;
+        _optimizer?.Dispose();
+        _window.Dispose();
+        _lossWindow?.Dispose();
     }
 }

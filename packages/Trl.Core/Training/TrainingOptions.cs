@@ -63,6 +63,11 @@ public record TrainingOptions
     /// <summary>Compute in bfloat16 (weights are converted).</summary>
     public bool Bf16 { get; init; }
 
+    /// <summary>Recompute each decoder layer's activations in backward instead of keeping them (less memory, about
+    /// one more forward pass of compute). TRL's default is true; ours is false, since on a CPU memory is rarely the
+    /// limit and the recompute costs time — set it for long sequences or large batches.</summary>
+    public bool GradientCheckpointing { get; init; }
+
     /// <summary>Throws a clear error for invalid values or combinations.</summary>
     public virtual void Validate()
     {

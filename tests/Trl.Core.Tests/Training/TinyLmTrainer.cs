@@ -2,6 +2,7 @@ using Trl.Data;
 using Trl.Kernels;
 using Trl.Modeling;
 using Trl.Training;
+using static TorchSharp.torch;
 
 namespace Trl.Core.Tests.Training;
 
@@ -23,7 +24,7 @@ internal class TinyLmTrainer(CausalLM model, TrainingOptions options, IReadOnlyL
         var valid = y.ne(Sequences.IgnoreIndex);
         var logp = LogProbs.SelectiveLogSoftmax(l, y.masked_fill(valid.logical_not(), 0));
         var loss = -(logp * valid.to_type(ScalarType.Float32)).sum() / context.NumItemsInBatch;
-        return new LossOutput(loss, new Dictionary<string, double>());
+        return new LossOutput(loss, new Dictionary<string, Tensor>());
     }
 
     protected override void WriteCheckpointFiles(string directory)
