@@ -1,3 +1,4 @@
+using System.Text;
 using Trl.Cli.Arguments;
 using Trl.Cli.Commands;
 
@@ -6,53 +7,41 @@ namespace Trl.Cli;
 /// <summary>Dispatches <c>trl &lt;command&gt;</c>. Errors print one line and return a non-zero exit code.</summary>
 internal static class CliApp
 {
-    const string Usage = """
-        usage: trl <command> [--config file.yaml] [--field value ...]
+    static readonly (string Name, string Summary)[] ToolCommands =
+    [
+        ("generate", "generate from a checkpoint"),
+        ("env", "versions, device and native backend status"),
+    ];
 
-        commands:
-          sft         supervised fine-tuning (Trl.Sft)
-          dpo         direct preference optimization (Trl.Dpo)
-          reward      reward modelling (Trl.Reward)
-          grpo        group relative policy optimization, online RL with reward functions (Trl.Grpo)
-
-        experimental (prerelease trainer packages; options and results may change):
-          kto         Kahneman-Tversky optimization on unpaired labels (Trl.Experimental.Kto)
-          cpo         contrastive preference optimization, SimPO, AlphaPO (Trl.Experimental.Cpo)
-          orpo        odds-ratio preference optimization (Trl.Experimental.Orpo)
-          bco         binary classifier optimization (Trl.Experimental.Bco)
-          prm         process reward modelling on stepwise supervision (Trl.Experimental.Prm)
-
-          generate    generate from a checkpoint
-          env         versions, device and native backend status
-
-        trl <command> --help lists every field with its default.
-        With no --model_name_or_path / --dataset_name, each trainer runs on the embedded tiny model and string-reversal data.
-        """;
+    static string Usage()
+    {
+        var sb = new StringBuilder("usage: trl <command> [--config file.yaml] [--field value ...]\n\ncommands:\n");
+        foreach (var c in TrainerCommands.All.Where(c => !c.Experimental)) sb.AppendLine($"  {c.Name,-11} {c.Summary} ({c.PackageId})");
+        sb.AppendLine("\nexperimental (prerelease trainer packages; options and results may change):");
+        foreach (var c in TrainerCommands.All.Where(c => c.Experimental)) sb.AppendLine($"  {c.Name,-11} {c.Summary} ({c.PackageId})");
+        sb.AppendLine();
+        foreach (var (name, summary) in ToolCommands) sb.AppendLine($"  {name,-11} {summary}");
+        sb.AppendLine("\ntrl <command> --help lists every field with its default.");
+        sb.Append("With no --model_name_or_path / --dataset_name, each trainer runs on the embedded tiny model and string-reversal data.");
+        return sb.ToString();
+    }
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
         {
-            output.WriteLine(Usage);
+            output.WriteLine(Usage());
             return args.Length == 0 ? ExitCodes.BadConfig : ExitCodes.Success;
         }
         try
         {
             var rest = CliArguments.Parse(args[1..]);
+            if (TrainerCommands.Create(args[0]) is { } trainer) return trainer.Run(rest, output);
             return args[0] switch
             {
-                "sft" => SftCommand.Run(rest, output),
-                "dpo" => DpoCommand.Run(rest, output),
-                "reward" => RewardCommand.Run(rest, output),
-                "grpo" => GrpoCommand.Run(rest, output),
-                "kto" => KtoCommand.Run(rest, output),
-                "cpo" => CpoCommand.Run(rest, output),
-                "orpo" => OrpoCommand.Run(rest, output),
-                "bco" => BcoCommand.Run(rest, output),
-                "prm" => PrmCommand.Run(rest, output),
                 "generate" => GenerateCommand.Run(rest, output),
                 "env" => EnvCommand.Run(output),
-                _ => throw new CliException($"unknown command '{args[0]}' (commands: sft, dpo, reward, grpo, kto, cpo, orpo, bco, prm, generate, env)."),
+                _ => throw new CliException($"unknown command '{args[0]}' (commands: {string.Join(", ", TrainerCommands.All.Select(c => c.Name).Concat(ToolCommands.Select(t => t.Name)))})."),
             };
         }
         catch (CliException e) { return Fail(error, e.Message, ExitCodes.BadConfig); }

@@ -3,7 +3,7 @@ using Trl.Training;
 namespace Trl.Dpo;
 
 /// <summary>TRL's DPOConfig: training arguments plus DPO's fields, with TRL's defaults.</summary>
-public sealed record DpoConfig : TrainingOptions
+public record DpoConfig : TrainingOptions
 {
     /// <summary>Creates a config with TRL's DPO defaults (learning_rate 1e-6, logging_steps 10).</summary>
     public DpoConfig()

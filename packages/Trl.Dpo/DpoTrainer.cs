@@ -10,13 +10,13 @@ namespace Trl.Dpo;
 /// <summary>Direct Preference Optimization (TRL's DPOTrainer): chosen and rejected sequences in one forward pass,
 /// sequence log-probs against a frozen reference model, one or several weighted DPO losses, and TRL's metrics
 /// (rewards/*, logps/*, logits/*, entropy, mean_token_accuracy, num_tokens).</summary>
-public sealed class DpoTrainer : Trainer<PreferenceExample>
+public class DpoTrainer : Trainer<PreferenceExample>
 {
     readonly CausalLM _policy;
-    readonly CausalLM? _reference;
-    readonly Dictionary<PreferenceExample, (float Chosen, float Rejected)>? _precomputed;
+    readonly ReferenceModel? _reference;
+    readonly Dictionary<PreferenceExample, float[]>? _precomputed;
     readonly DpoConfig _config;
-    readonly PreferenceCollator _collator;
+    readonly DpoCollator _collator;
 
     /// <summary>Creates a trainer. <paramref name="referenceModel"/> is a separately loaded copy of the initial
     /// weights; it is frozen and never updated. With precompute_ref_log_probs it may be null: the reference log-probs
@@ -26,17 +26,27 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
     {
         _policy = model;
         _config = config;
-        _collator = new PreferenceCollator(padTokenId, config.MaxLength, config.TruncationMode == "keep_end", config.PadToMultipleOf);
-        _reference = referenceModel;
-        _reference?.Freeze();
-        if (config.PrecomputeRefLogProbs) _precomputed = Precompute(trainDataset, config.PrecomputeRefBatchSize ?? config.PerDeviceTrainBatchSize);
+        _collator = new DpoCollator(padTokenId, config.MaxLength, config.TruncationMode == "keep_end", config.PadToMultipleOf);
+        _reference = ReferenceModel.Resolve(model, referenceModel);
+        if (config.PrecomputeRefLogProbs)
+            _precomputed = ReferenceModel.Precompute(_reference?.Model ?? _policy, trainDataset, config.PrecomputeRefBatchSize ?? config.PerDeviceTrainBatchSize, PrecomputeBatch);
         else if (_reference is null) throw new ArgumentNullException(nameof(referenceModel), "DPO needs a reference model unless precompute_ref_log_probs is set.");
-        if (config.SyncRefModel) Callbacks.Add(new ReferenceModelSync(model, _reference ?? throw new ArgumentNullException(nameof(referenceModel), "sync_ref_model needs a reference model."),
-            config.RefModelMixupAlpha, config.RefModelSyncSteps));
+        if (config.SyncRefModel)
+            Callbacks.Add((_reference ?? throw new ArgumentNullException(nameof(referenceModel), "sync_ref_model needs a reference model."))
+                .SyncWith(model, config.RefModelMixupAlpha, config.RefModelSyncSteps));
     }
 
+    /// <summary>The policy being trained.</summary>
+    protected CausalLM Policy => _policy;
+
+    /// <summary>The frozen reference (null when its log-probs were precomputed).</summary>
+    protected ReferenceModel? Reference => _reference;
+
+    /// <summary>The configuration.</summary>
+    protected DpoConfig Config => _config;
+
     /// <summary>The collator that turns pairs into [chosen; rejected] batches.</summary>
-    public PreferenceCollator Collator => _collator;
+    public DpoCollator Collator => _collator;
 
     /// <inheritdoc />
     protected override long CountTokens(IReadOnlyList<PreferenceExample> microBatch) => _collator.CountTokens(microBatch);
@@ -53,8 +63,8 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
         var weights = LengthWeights(mask, pairs);
         var logps = (tokenLogps * weights).sum(1);
         var refLogps = _precomputed is null
-            ? ReferenceLogps(_reference!, batch, mask, weights)
-            : tensor(microBatch.Select(e => _precomputed[e].Chosen).Concat(microBatch.Select(e => _precomputed[e].Rejected)).ToArray(), device: logps.device);
+            ? _reference!.Score(m => SequenceLogps(m, batch, mask, weights))
+            : tensor(microBatch.Select(e => _precomputed[e][0]).Concat(microBatch.Select(e => _precomputed[e][1])).ToArray(), device: logps.device);
         var lengths = mask.sum(1);
         var chosenMask = mask.narrow(0, 0, pairs);
         var sft = -(tokenLogps.narrow(0, 0, pairs).sum()) / chosenMask.sum().clamp_min(1);
@@ -74,7 +84,7 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
     }
 
     /// <summary>Next-token targets [2·pairs, T−1] and the completion mask over them.</summary>
-    static (Tensor Labels, Tensor Mask) Targets(PreferenceBatch batch)
+    static (Tensor Labels, Tensor Mask) Targets(DpoBatch batch)
     {
         var labels = batch.InputIds.narrow(1, 1, batch.InputIds.shape[1] - 1);
         return (labels, batch.CompletionMask.narrow(1, 1, labels.shape[1]).to_type(ScalarType.Float32));
@@ -82,35 +92,27 @@ public sealed class DpoTrainer : Trainer<PreferenceExample>
 
     /// <summary>Per-token log-probs [2·pairs, T−1] of the completion targets (zero elsewhere); only completion
     /// positions are projected onto the vocabulary.</summary>
-    static TokenLogProbs TokenLogps(CausalLM model, PreferenceBatch batch, LmHeadLogProbsOptions? options = null)
+    protected static TokenLogProbs TokenLogps(CausalLM model, DpoBatch batch, LmHeadLogProbsOptions? options = null)
     {
         var hidden = model.Decoder.Forward(batch.InputIds, batch.AttentionMask);
         return model.NextTokenLogProbs(hidden, batch.InputIds, batch.TargetIndex, options);
     }
 
-    /// <summary>Sequence log-probs [2·pairs] of a batch under a frozen model, weighted as the policy's are.</summary>
-    static Tensor ReferenceLogps(CausalLM model, PreferenceBatch batch, Tensor mask, Tensor weights)
+    /// <summary>Weighted sequence log-probs [2·pairs] of a batch under <paramref name="model"/>.</summary>
+    protected static Tensor SequenceLogps(CausalLM model, DpoBatch batch, Tensor mask, Tensor weights)
     {
-        using var noGrad = no_grad();
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(batch);
         return (TokenLogps(model, batch).Logps * mask * weights).sum(1);
     }
 
-    /// <summary>TRL's precompute_ref_log_probs: one pass over the dataset with the reference (or the starting policy).</summary>
-    Dictionary<PreferenceExample, (float, float)> Precompute(IReadOnlyList<PreferenceExample> examples, int batchSize)
+    /// <summary>Reference log-probs [B, 2] (chosen, rejected) of a chunk of pairs, for precompute_ref_log_probs.</summary>
+    Tensor PrecomputeBatch(IReadOnlyList<PreferenceExample> chunk)
     {
-        var model = _reference ?? _policy;
-        using var evaluationMode = model.EvaluationMode();
-        var result = new Dictionary<PreferenceExample, (float, float)>(ReferenceEqualityComparer.Instance);
-        for (int start = 0; start < examples.Count; start += batchSize)
-        {
-            using var scope = NewDisposeScope();
-            var chunk = examples.Skip(start).Take(batchSize).ToList();
-            using var batch = _collator.Collate(chunk);
-            var (_, mask) = Targets(batch);
-            var logps = ReferenceLogps(model, batch, mask, LengthWeights(mask, batch.Pairs)).cpu().data<float>().ToArray();
-            for (int i = 0; i < chunk.Count; i++) result[chunk[i]] = (logps[i], logps[chunk.Count + i]);
-        }
-        return result;
+        using var batch = _collator.Collate(chunk);
+        var (_, mask) = Targets(batch);
+        var logps = SequenceLogps(_reference?.Model ?? _policy, batch, mask, LengthWeights(mask, batch.Pairs));
+        return stack(new[] { logps.narrow(0, 0, chunk.Count), logps.narrow(0, chunk.Count, chunk.Count) }, 1);
     }
 
     /// <summary>LD-DPO: completion tokens past the shorter completion of the pair count with weight ld_alpha.</summary>

@@ -4,7 +4,7 @@ namespace Trl.Bco;
 
 /// <summary>TRL's BCOConfig with its defaults. The UDM density-ratio option (embedding_func + a logistic-regression
 /// classifier) is not available here.</summary>
-public sealed record BcoConfig : TrainingOptions
+public record BcoConfig : TrainingOptions
 {
     /// <summary>Creates a config with TRL's BCO defaults (learning_rate 5e-7).</summary>
     public BcoConfig()

@@ -3,16 +3,15 @@ using Trl.Kernels;
 using Trl.Modeling;
 using Trl.Training;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Trl.Bco;
 
 /// <summary>Binary Classifier Optimization (TRL's BCOTrainer): rewards r = β(log π − log π_ref) of desirable
 /// completions are pushed above, undesirable ones below, a running mean δ of all rewards.</summary>
-public sealed class BcoTrainer : Trainer<BcoExample>
+public class BcoTrainer : Trainer<BcoExample>
 {
     readonly CausalLM _policy;
-    readonly CausalLM _reference;
+    readonly ReferenceModel _reference;
     readonly BcoConfig _config;
     readonly long _pad;
 
@@ -21,11 +20,19 @@ public sealed class BcoTrainer : Trainer<BcoExample>
         : base(model, config, trainDataset, logger)
     {
         _policy = model;
-        _reference = referenceModel ?? throw new ArgumentNullException(nameof(referenceModel));
+        _reference = ReferenceModel.Resolve(model, referenceModel) ?? throw new ArgumentNullException(nameof(referenceModel), "BCO needs a reference model.");
         _config = config;
         _pad = padTokenId;
-        _reference.Freeze();
     }
+
+    /// <summary>The policy being trained.</summary>
+    protected CausalLM Policy => _policy;
+
+    /// <summary>The frozen reference.</summary>
+    protected ReferenceModel Reference => _reference;
+
+    /// <summary>The configuration.</summary>
+    protected BcoConfig Config => _config;
 
     /// <summary>The reward baseline δ and its moments (saved as running.json in checkpoints).</summary>
     public RunningMoments Running { get; } = new();
@@ -38,6 +45,15 @@ public sealed class BcoTrainer : Trainer<BcoExample>
     {
         base.WriteCheckpointFiles(directory);
         File.WriteAllText(Path.Combine(directory, "running.json"), Running.ToJson());
+    }
+
+    /// <inheritdoc />
+    protected override void ReadCheckpointFiles(string directory)
+    {
+        base.ReadCheckpointFiles(directory);
+        var path = Path.Combine(directory, "running.json");
+        if (!File.Exists(path)) throw new InvalidDataException($"{directory}: the checkpoint has no running.json (BCO's reward baseline).");
+        Running.Load(File.ReadAllText(path));
     }
 
     /// <inheritdoc />
@@ -70,19 +86,17 @@ public sealed class BcoTrainer : Trainer<BcoExample>
         using var labels = SequencePadding.PadIds(microBatch.Select(e => e.CompletionLabels).ToList(), Sequences.IgnoreIndex);
         using var attention = SequencePadding.AttentionMask(microBatch.Select(e => e.CompletionIds).ToList());
         var logps = Logps(_policy, ids, attention, labels, logitSums: true, out var logitSums);
-        Tensor refLogps;
-        using (no_grad()) refLogps = Logps(_reference, ids, attention, labels, logitSums: false, out _);
+        var refLogps = _reference.Score(m => Logps(m, ids, attention, labels, logitSums: false, out _));
         var isChosen = tensor(microBatch.Select(e => e.Label).ToArray(), device: logps.device);
         var rewards = _config.Beta * (logps - refLogps);
-        if (!context.Evaluating) Running.Update(rewards.detach().to_type(ScalarType.Float64).cpu().data<double>().ToArray());   // TRL: train only
-        double delta = Running.Mean;
-        var perRow = where(isChosen, -F.logsigmoid(rewards - delta), -F.logsigmoid(-(rewards - delta)));
-        var loss = perRow.mean();
+        if (!context.Evaluating) Running.Update(rewards);   // TRL: train only
+        var delta = Running.MeanTensor.detach();
+        var loss = BcoLoss.Compute(rewards, delta, isChosen);
 
         int nChosen = microBatch.Count(e => e.Label), nRejected = microBatch.Count - nChosen;
         var chosenRows = isChosen.to_type(ScalarType.Float32);
         var rejectedRows = 1 - chosenRows;
-        var metrics = new Dictionary<string, Tensor> { ["delta"] = tensor(delta) };
+        var metrics = new Dictionary<string, Tensor> { ["delta"] = delta.clone() };
         var weights = new Dictionary<string, double>();
         void Add(string key, Tensor values, Tensor rows, int count)
         {
@@ -97,5 +111,12 @@ public sealed class BcoTrainer : Trainer<BcoExample>
         Add("logps/rejected", logps, rejectedRows, nRejected);
         Add("logits/rejected", logitSums!, rejectedRows, nRejected);
         return new LossOutput(loss / context.GradientAccumulationSteps, metrics) { MetricWeights = weights };
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Running.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -3,7 +3,7 @@ using Trl.Training;
 namespace Trl.Cpo;
 
 /// <summary>TRL's CPOConfig with its defaults.</summary>
-public sealed record CpoConfig : TrainingOptions
+public record CpoConfig : TrainingOptions
 {
     /// <summary>Creates a config with TRL's CPO defaults.</summary>
     public CpoConfig() => LoggingSteps = 10;

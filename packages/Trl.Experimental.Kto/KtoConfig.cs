@@ -3,7 +3,7 @@ using Trl.Training;
 namespace Trl.Kto;
 
 /// <summary>TRL's KTOConfig: training arguments plus KTO's fields, with TRL's defaults.</summary>
-public sealed record KtoConfig : TrainingOptions
+public record KtoConfig : TrainingOptions
 {
     /// <summary>Creates a config with TRL's KTO defaults (learning_rate 1e-6, logging_steps 10).</summary>
     public KtoConfig()

@@ -3,7 +3,7 @@ using Trl.Training;
 namespace Trl.Orpo;
 
 /// <summary>TRL's ORPOConfig with its defaults.</summary>
-public sealed record OrpoConfig : TrainingOptions
+public record OrpoConfig : TrainingOptions
 {
     /// <summary>Creates a config with TRL's ORPO defaults (learning_rate 1e-6).</summary>
     public OrpoConfig()

@@ -1,40 +1,38 @@
 using Microsoft.Extensions.Logging;
-using Trl.Data;
 using Trl.Kernels;
 using Trl.Modeling;
+using Trl.Shared;
 using Trl.Training;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Trl.Orpo;
 
 /// <summary>Odds Ratio Preference Optimization (TRL's ORPOTrainer): NLL on prompt+chosen minus β·mean log σ(log odds
 /// ratio) of the average per-token log-probs; no reference model.</summary>
-public sealed class OrpoTrainer(CausalLM model, OrpoConfig config, IReadOnlyList<LegacyPreferenceExample> trainDataset, long padTokenId, ILogger? logger = null)
-    : Trainer<LegacyPreferenceExample>(model, config, trainDataset, logger)
+public class OrpoTrainer(CausalLM model, OrpoConfig config, IReadOnlyList<OrpoExample> trainDataset, long padTokenId, ILogger? logger = null)
+    : Trainer<OrpoExample>(model, config, trainDataset, logger)
 {
-    /// <summary>log(1 − eˣ) for x &lt; 0, computed stably.</summary>
-    public static Tensor Log1mExp(Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        return where(x.lt(-Math.Log(2)), (-x.exp()).log1p(), (-x.expm1()).log());
-    }
+    /// <summary>The policy being trained.</summary>
+    protected CausalLM Policy => model;
+
+    /// <summary>The configuration.</summary>
+    protected OrpoConfig Config => config;
 
     /// <inheritdoc />
-    protected override LossOutput ComputeLoss(IReadOnlyList<LegacyPreferenceExample> microBatch, StepContext context)
+    protected override LossOutput ComputeLoss(IReadOnlyList<OrpoExample> microBatch, StepContext context)
     {
+        ArgumentNullException.ThrowIfNull(microBatch);
         ArgumentNullException.ThrowIfNull(context);
-        using var batch = new LegacyPreferenceBatch(microBatch, padTokenId);
+        using var batch = new PairedPreferenceBatch(microBatch.Select(e => new PairedPreferenceTokens(e.PromptIds, e.ChosenIds, e.ChosenLabels, e.RejectedIds, e.RejectedLabels)).ToList(), padTokenId);
         int b = batch.Pairs;
         var positions = batch.PositionLogProbs(model);
         var logps = batch.SequenceLogps(positions.Logps, average: true);
         var lc = logps.narrow(0, 0, b);
         var lr = logps.narrow(0, b, b);
-        var logOdds = (lc - lr) - (Log1mExp(lc) - Log1mExp(lr));
-        var ratio = F.logsigmoid(logOdds);
+        var (logOdds, ratio) = OrpoLoss.OddsRatio(lc, lr);
         // ORPO's NLL covers prompt and chosen tokens alike (every attended position).
         var nllLabels = batch.InputIds.masked_fill(batch.AttentionMask.eq(0), Sequences.IgnoreIndex);
-        var nll = LegacyPreferenceBatch.ChosenNll(positions.Logps, nllLabels, b);
+        var nll = PairedPreferenceBatch.ChosenNll(positions.Logps, nllLabels, b);
         var loss = nll - config.Beta * ratio.mean();
         var rc = config.Beta * lc.detach();
         var rr = config.Beta * lr.detach();

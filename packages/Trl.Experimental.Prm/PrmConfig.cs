@@ -3,7 +3,7 @@ using Trl.Training;
 namespace Trl.Prm;
 
 /// <summary>TRL's PRMConfig with its defaults.</summary>
-public sealed record PrmConfig : TrainingOptions
+public record PrmConfig : TrainingOptions
 {
     /// <summary>Creates a config with TRL's PRM defaults (learning_rate 1e-5).</summary>
     public PrmConfig()

@@ -8,7 +8,7 @@ namespace Trl.Prm;
 
 /// <summary>Process reward model training (TRL's PRMTrainer): token-classification cross-entropy on each step's
 /// labelled token. Also logs the argmax accuracy over labelled tokens.</summary>
-public sealed class PrmTrainer(TokenClassifier model, PrmConfig config, IReadOnlyList<PrmExample> trainDataset, long padTokenId, ILogger? logger = null)
+public class PrmTrainer(TokenClassifier model, PrmConfig config, IReadOnlyList<PrmExample> trainDataset, long padTokenId, ILogger? logger = null)
     : Trainer<PrmExample>(model, config, trainDataset, logger)
 {
     /// <inheritdoc />

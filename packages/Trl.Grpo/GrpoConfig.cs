@@ -4,7 +4,7 @@ namespace Trl.Grpo;
 
 /// <summary>TRL's GRPOConfig: training arguments plus GRPO's generation, reward and loss fields, with TRL's defaults
 /// (learning_rate 1e-6, loss_type dapo, beta 0, epsilon 0.2, num_generations 8).</summary>
-public sealed record GrpoConfig : TrainingOptions
+public record GrpoConfig : TrainingOptions
 {
     /// <summary>Creates a config with TRL's GRPO defaults.</summary>
     public GrpoConfig()

@@ -9,10 +9,13 @@ namespace Trl.Grpo;
 /// <see cref="GrpoPrompt"/>s as TRL does: conversations get the chat template with the generation prompt, plain
 /// prompts are tokenized as they are, max_prompt_length keeps the last tokens, and all other columns travel along
 /// for the reward functions.</summary>
-public sealed class GrpoDatasetPreparer(ITextTokenizer tokenizer, GrpoConfig config)
+public class GrpoDatasetPreparer(ITextTokenizer tokenizer, GrpoConfig config) : DatasetPreparer<GrpoPrompt>
 {
+    /// <inheritdoc />
+    protected override IEnumerable<GrpoPrompt> PrepareRow(DatasetRow row) => new[] { Tokenize(row) };
+
     /// <summary>Prepares one row; a bad row throws an error naming its file, row and field.</summary>
-    public GrpoPrompt Prepare(DatasetRow row)
+    public virtual GrpoPrompt Tokenize(DatasetRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
         if (!row.Has("prompt")) throw row.Error("prompt", "is missing (GRPO needs prompt-only rows)");
@@ -22,7 +25,7 @@ public sealed class GrpoDatasetPreparer(ITextTokenizer tokenizer, GrpoConfig con
         if (row.IsConversational("prompt"))
         {
             var messages = row.GetMessages("prompt");
-            var rendered = ChatTemplates.ApplyToRow(tokenizer, messages, addGenerationPrompt: true, row, "prompt");
+            var rendered = ChatRows.Render(row, "prompt", tokenizer, messages, addGenerationPrompt: true);
             var ids = Sequences.TruncateKeepEnd(rendered.InputIds, config.MaxPromptLength);
             if (ids.Count == 0) throw row.Error("prompt", "renders to no tokens");
             return new GrpoPrompt(ids, rendered.Text, columns) { PromptMessages = messages };
@@ -32,8 +35,4 @@ public sealed class GrpoDatasetPreparer(ITextTokenizer tokenizer, GrpoConfig con
         if (tokens.Count == 0) throw row.Error("prompt", "is empty");
         return new GrpoPrompt(tokens, text, columns);
     }
-
-    /// <summary>Prepares all rows under the configured bad-row policy.</summary>
-    public List<GrpoPrompt> PrepareAll(IEnumerable<DatasetRow> rows, Microsoft.Extensions.Logging.ILogger? logger, out int skipped) =>
-        DatasetLoader.PrepareAll(rows, Prepare, config.BadRowPolicy, logger, out skipped);
 }

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Trl.Data;
+using Trl.Tokenization;
 
 namespace Trl.Grpo;
 

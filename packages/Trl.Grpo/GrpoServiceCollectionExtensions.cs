@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Trl.DependencyInjection;
-using Trl.Grpo.Rewards;
+using Trl.Rewards;
 using Trl.Modeling;
 using Trl.Tokenization;
 

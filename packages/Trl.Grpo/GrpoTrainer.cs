@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Trl.Data;
 using Trl.Generation;
-using Trl.Grpo.Rewards;
+using Trl.Rewards;
 using Trl.Kernels;
 using Trl.Modeling;
 using Trl.Tokenization;
@@ -13,21 +13,22 @@ using static TorchSharp.torch;
 namespace Trl.Grpo;
 
 /// <summary>Group Relative Policy Optimization (TRL's GRPOTrainer). Every <c>steps_per_generation × num_iterations</c>
-/// micro-steps it samples <c>num_generations</c> completions per prompt with the KV-cache generator, scores them with
-/// the reward functions, turns rewards into group-relative advantages, shuffles the generation batch and splits it
-/// into micro-batches; each micro-step then optimises <see cref="GrpoLoss"/> on one of them (old log-probs kept when a
-/// generation is reused, reference log-probs when beta ≠ 0).</summary>
-public sealed class GrpoTrainer : Trainer<GrpoPrompt>
+/// micro-steps it samples <c>num_generations</c> completions per prompt with the KV-cache generator
+/// (<see cref="GenerateCompletions"/>), scores them with the reward functions (<see cref="ScoreCompletions"/>), turns
+/// rewards into group-relative advantages (<see cref="ComputeAdvantages"/>), shuffles the generation batch and splits
+/// it into micro-batches (<see cref="BuildRollouts"/>); each micro-step then optimises <see cref="GrpoLoss"/> on one of
+/// them (old log-probs kept when a generation is reused, reference log-probs when beta ≠ 0).</summary>
+public class GrpoTrainer : Trainer<GrpoPrompt>
 {
     readonly CausalLM _policy;
-    readonly CausalLM? _reference;
+    readonly ReferenceModel? _reference;
     readonly GrpoConfig _config;
     readonly ITextTokenizer _tokenizer;
     readonly IReadOnlyList<IRewardFunction> _rewards;
     readonly long _padTokenId;
     readonly IReadOnlyList<long> _eosTokenIds;
     readonly ILogger? _logger;
-    readonly List<Rollout> _buffer = new();
+    readonly List<GrpoRollout> _buffer = new();
     int _evaluations;
     double _entropyCoef;
     double _lastWorldEntropy;
@@ -49,9 +50,8 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
             throw new ArgumentException($"reward_weights has {w.Count} values but there are {_rewards.Count} reward functions.");
         if (config.Beta != 0.0)
         {
-            _reference = referenceModel ?? throw new ArgumentException("beta != 0 needs a reference model.", nameof(referenceModel));
-            _reference.Freeze();
-            if (config.SyncRefModel) Callbacks.Add(new ReferenceModelSync(model, _reference, config.RefModelMixupAlpha, config.RefModelSyncSteps));
+            _reference = ReferenceModel.Resolve(model, referenceModel) ?? throw new ArgumentException("beta != 0 needs a reference model.", nameof(referenceModel));
+            if (config.SyncRefModel) Callbacks.Add(_reference.SyncWith(model, config.RefModelMixupAlpha, config.RefModelSyncSteps));
         }
         _padTokenId = tokenizer.Special.PadTokenId ?? model.Config.PadTokenId ?? tokenizer.Special.EosTokenId ?? 0;
         _eosTokenIds = tokenizer.Special.EosTokenId is long eos ? model.Config.EosTokenIds.Append(eos).Distinct().ToArray() : model.Config.EosTokenIds;
@@ -60,6 +60,18 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
 
     /// <summary>Raised after each generation with its first num_completions_to_print completions and their rewards.</summary>
     public event Action<IReadOnlyList<GrpoSample>>? SamplesGenerated;
+
+    /// <summary>The policy being trained.</summary>
+    protected CausalLM Policy => _policy;
+
+    /// <summary>The frozen reference (null at beta 0).</summary>
+    protected ReferenceModel? Reference => _reference;
+
+    /// <summary>The configuration.</summary>
+    protected GrpoConfig Config => _config;
+
+    /// <summary>The reward functions, in reward_weights order.</summary>
+    protected IReadOnlyList<IRewardFunction> RewardFunctions => _rewards;
 
     int StepsPerGeneration => _config.EffectiveStepsPerGeneration;
     int GenerateEvery => StepsPerGeneration * _config.NumIterations;
@@ -161,7 +173,8 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
 
     /// <summary>Log-probs (and entropies) of the completion tokens under <paramref name="model"/>, from the
     /// temperature-scaled logits; only the completion positions are projected onto the vocabulary, chunk by chunk.</summary>
-    (Tensor Logps, Tensor Entropies) PerTokenLogps(CausalLM model, Rollout chunk, bool entropyWithGrad)
+    /// <remarks>Override to change how completions are scored by a model (e.g. another temperature rule).</remarks>
+    protected virtual (Tensor Logps, Tensor Entropies) PerTokenLogps(CausalLM model, GrpoRollout chunk, bool entropyWithGrad)
     {
         var input = cat(new[] { chunk.PromptIds, chunk.CompletionIds }, 1);
         var attention = cat(new[] { chunk.PromptMask, chunk.CompletionMask.to_type(ScalarType.Int64) }, 1);
@@ -177,11 +190,27 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
     /// <summary>Samples and scores one generation batch (each prompt repeated <paramref name="groupSize"/> times,
     /// adjacent), shuffles it and splits it into <paramref name="chunks"/> micro-batches kept alive for later steps;
     /// returns them with the generation metrics.</summary>
-    (List<Rollout> Chunks, Dictionary<string, double> Metrics) GenerateAndScore(IReadOnlyList<GrpoPrompt> batch, int chunks, int groupSize, long seed, bool training)
+    (List<GrpoRollout> Chunks, Dictionary<string, double> Metrics) GenerateAndScore(IReadOnlyList<GrpoPrompt> batch, int chunks, int groupSize, long seed, bool training)
     {
-        int n = batch.Count;
-        var device = _policy.Decoder.embed_tokens.weight!.device;
-        var generated = new TextGenerator(_policy).Generate(batch.Select(p => p.PromptIds).ToList(), new GenerationOptions
+        var generated = GenerateCompletions(batch, seed);
+        var texts = generated.CompletionIds.Select(ids => _tokenizer.Decode(ids, skipSpecialTokens: true)).ToList();
+        var rewardTable = ScoreCompletions(batch, texts, generated.CompletionIds);
+        using var scope = NewDisposeScope();
+        var rewards = tensor(rewardTable, new long[] { batch.Count, _rewards.Count });
+        var advantage = ComputeAdvantages(rewards, groupSize);
+        if (training) State.NumTokens += batch.Sum(p => (long)p.PromptIds.Count) + generated.CompletionIds.Sum(c => (long)c.Count);
+        var result = BuildRollouts(batch, generated, advantage.Advantages, chunks, seed, training);
+        var metrics = GenerationMetrics(generated, rewards, advantage);
+        if (training) LogCompletions(batch, texts, rewardTable);
+        return (result, metrics);
+    }
+
+    /// <summary>Samples one completion per entry of <paramref name="batch"/> with TRL's sampling settings (temperature,
+    /// top_p/top_k/min_p, repetition_penalty, EOS stop, max_completion_length), reproducibly from <paramref name="seed"/>.</summary>
+    protected virtual GenerationResult GenerateCompletions(IReadOnlyList<GrpoPrompt> batch, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return new TextGenerator(_policy).Generate(batch.Select(p => p.PromptIds).ToList(), new GenerationOptions
         {
             MaxNewTokens = _config.MaxCompletionLength,
             DoSample = true,
@@ -194,29 +223,44 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
             PadTokenId = _padTokenId,
             Seed = seed,
         });
-        var completionIds = generated.CompletionIds;
-        var texts = completionIds.Select(ids => _tokenizer.Decode(ids, skipSpecialTokens: true)).ToList();
+    }
 
-        // Rewards [N, F], NaN where a function did not apply.
+    /// <summary>Every reward function's score of every completion, row-major [N × F]; NaN where a function did not apply.</summary>
+    protected virtual float[] ScoreCompletions(IReadOnlyList<GrpoPrompt> batch, IReadOnlyList<string> texts, IReadOnlyList<IReadOnlyList<long>> completionIds)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        int n = batch.Count;
         var inputs = new RewardInputs(batch.Select(p => p.PromptText).ToList(), texts, completionIds, batch.Select(p => p.Columns).ToList(), State)
         {
             PromptMessages = batch.Select(p => p.PromptMessages).ToList(),
         };
-        var rewardTable = new float[n * _rewards.Count];
+        var table = new float[n * _rewards.Count];
         for (int f = 0; f < _rewards.Count; f++)
         {
             var scores = _rewards[f].Score(inputs);
             if (scores.Count != n) throw new InvalidOperationException($"reward function {_rewards[f].Name} returned {scores.Count} scores for {n} completions.");
-            for (int i = 0; i < n; i++) rewardTable[i * _rewards.Count + f] = scores[i] is double s ? (float)s : float.NaN;
+            for (int i = 0; i < n; i++) table[i * _rewards.Count + f] = scores[i] is double s ? (float)s : float.NaN;
         }
-        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        using var scope = NewDisposeScope();
-        var rewards = tensor(rewardTable, new long[] { n, _rewards.Count });
-        var weights = _config.RewardWeights ?? Enumerable.Repeat(1.0, _rewards.Count).ToArray();
-        var advantage = GrpoAdvantages.Compute(rewards, weights, groupSize, _config.ScaleRewards, _config.MultiObjectiveAggregation);
+        return table;
+    }
 
-        var promptIds = SequencePadding.PadIds(batch.Select(p => p.PromptIds).ToList(), _padTokenId, PaddingSide.Left);
-        var promptMask = SequencePadding.AttentionMask(batch.Select(p => p.PromptIds).ToList(), PaddingSide.Left);
+    /// <summary>Group-relative advantages of rewards [N, F] (see <see cref="GrpoAdvantages"/>).</summary>
+    protected virtual GrpoAdvantages.Result ComputeAdvantages(Tensor rewards, int groupSize) =>
+        GrpoAdvantages.Compute(rewards, _config.RewardWeights ?? Enumerable.Repeat(1.0, _rewards.Count).ToArray(), groupSize, _config.ScaleRewards, _config.MultiObjectiveAggregation);
+
+    /// <summary>Pads the generation batch into tensors on the policy's device, shuffles its rows (TRL's
+    /// shuffle_sequence_dict) and splits it into <paramref name="chunks"/> rollouts, with old log-probs (when a generation
+    /// feeds several optimizer steps) and reference log-probs (beta ≠ 0).</summary>
+    protected virtual List<GrpoRollout> BuildRollouts(IReadOnlyList<GrpoPrompt> batch, GenerationResult generated, Tensor advantages, int chunks, long seed, bool training)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(generated);
+        using var scope = NewDisposeScope();
+        int n = batch.Count;
+        var device = _policy.Device;
+        var completionIds = generated.CompletionIds;
+        var promptIds = SequencePadding.PadIds(batch.Select(p => p.PromptIds).ToList(), _padTokenId, PaddingSide.Left).to(device);
+        var promptMask = SequencePadding.AttentionMask(batch.Select(p => p.PromptIds).ToList(), PaddingSide.Left).to(device);
         var nonEmpty = completionIds.Select(c => c.Count == 0 ? (IReadOnlyList<long>)new[] { _padTokenId } : c).ToList();
         var completion = SequencePadding.PadIds(nonEmpty, _padTokenId, PaddingSide.Right, _config.PadToMultipleOf);
         var completionMask = SequencePadding.AttentionMask(completionIds, PaddingSide.Right, _config.PadToMultipleOf);
@@ -225,37 +269,40 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
         var lossMask = completionMask.to_type(ScalarType.Float32);
         if (_config.MaskTruncatedCompletions)
             lossMask = lossMask * tensor(generated.EndedWithEos.Select(e => e ? 1f : 0f).ToArray()).unsqueeze(1);
-        double numItems = lossMask.sum().item<float>();
-        if (training) State.NumTokens += promptMask.sum().item<long>() + completionMask.sum().item<long>();
+        // The normaliser is a host count: the completion tokens that count for the loss.
+        double numItems = completionIds.Select((c, i) => _config.MaskTruncatedCompletions && !generated.EndedWithEos[i] ? 0 : c.Count).Sum();
+        (completion, lossMask) = (completion.to(device), lossMask.to(device));
+        var adv = advantages.to(device);
 
-        // Shuffle the rows (TRL's shuffle_sequence_dict) and split into steps_per_generation micro-batches.
         using var g = new Generator((ulong)(seed * 7919L + 1));
         var perm = randperm(n, generator: g).to(device);
-        (promptIds, promptMask, completion, lossMask) = (promptIds.to(device), promptMask.to(device), completion.to(device), lossMask.to(device));
-        var advantages = advantage.Advantages.to(device);
         bool needOld = training && _config.GradientAccumulationSteps % GenerateEvery != 0;
         int b = n / chunks;
-        var result = new List<Rollout>(chunks);
+        var result = new List<GrpoRollout>(chunks);
         for (int k = 0; k < chunks; k++)
         {
             var rows = perm.narrow(0, k * b, b);
-            var chunk = new Rollout(promptIds.index_select(0, rows), promptMask.index_select(0, rows),
-                completion.index_select(0, rows), lossMask.index_select(0, rows), advantages.index_select(0, rows), numItems);
+            var chunk = new GrpoRollout(promptIds.index_select(0, rows), promptMask.index_select(0, rows),
+                completion.index_select(0, rows), lossMask.index_select(0, rows), adv.index_select(0, rows), numItems);
             using (no_grad())
             {
-                if (needOld) chunk.OldLogps = PerTokenLogps(_policy, chunk, entropyWithGrad: false).Logps.detach();
-                if (_reference is not null) chunk.RefLogps = PerTokenLogps(_reference, chunk, entropyWithGrad: false).Logps.detach();
+                if (needOld) chunk.OldLogps = PerTokenLogps(_policy, chunk, entropyWithGrad: false).Logps;
+                if (_reference is not null) chunk.RefLogps = _reference.Score(m => PerTokenLogps(m, chunk, entropyWithGrad: false).Logps);
             }
-            chunk.DetachFromScope();
             result.Add(chunk);
         }
+        return result;
+    }
 
-        var lengths = completionIds.Select(c => (double)c.Count).ToArray();
+    Dictionary<string, double> GenerationMetrics(GenerationResult generated, Tensor rewards, GrpoAdvantages.Result advantage)
+    {
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        var lengths = generated.CompletionIds.Select(c => (double)c.Count).ToArray();
         var terminated = lengths.Where((_, i) => generated.EndedWithEos[i]).ToArray();
         metrics["completions/mean_length"] = lengths.Average();
         metrics["completions/min_length"] = lengths.Min();
         metrics["completions/max_length"] = lengths.Max();
-        metrics["completions/clipped_ratio"] = 1.0 - (double)terminated.Length / n;
+        metrics["completions/clipped_ratio"] = 1.0 - (double)terminated.Length / lengths.Length;
         metrics["completions/mean_terminated_length"] = terminated.Length > 0 ? terminated.Average() : 0.0;
         metrics["completions/min_terminated_length"] = terminated.Length > 0 ? terminated.Min() : 0.0;
         metrics["completions/max_terminated_length"] = terminated.Length > 0 ? terminated.Max() : 0.0;
@@ -269,9 +316,7 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
         metrics["reward"] = advantage.Reward;
         metrics["reward_std"] = advantage.RewardStd;
         metrics["frac_reward_zero_std"] = advantage.FracRewardZeroStd;
-        advantage.Advantages.Dispose();
-        if (training) LogCompletions(batch, texts, rewardTable);
-        return (result, metrics);
+        return metrics;
     }
 
     void LogCompletions(IReadOnlyList<GrpoPrompt> batch, IReadOnlyList<string> texts, float[] rewardTable)
@@ -306,24 +351,5 @@ public sealed class GrpoTrainer : Trainer<GrpoPrompt>
             _buffer.Clear();
         }
         base.Dispose(disposing);
-    }
-
-    /// <summary>One buffered micro-batch of a generation: tensors kept alive across optimizer steps.</summary>
-    sealed class Rollout(Tensor promptIds, Tensor promptMask, Tensor completionIds, Tensor completionMask, Tensor advantages, double numItemsInBatch) : IDisposable
-    {
-        public Tensor PromptIds { get; } = promptIds;
-        public Tensor PromptMask { get; } = promptMask;
-        public Tensor CompletionIds { get; } = completionIds;
-        public Tensor CompletionMask { get; } = completionMask;
-        public Tensor Advantages { get; } = advantages;
-        public double NumItemsInBatch { get; } = numItemsInBatch;
-        public Tensor? OldLogps { get; set; }
-        public Tensor? RefLogps { get; set; }
-
-        IEnumerable<Tensor> All() => new[] { PromptIds, PromptMask, CompletionIds, CompletionMask, Advantages, OldLogps, RefLogps }.OfType<Tensor>();
-
-        public void DetachFromScope() { foreach (var t in All()) t.DetachFromDisposeScope(); }
-
-        public void Dispose() { foreach (var t in All()) t.Dispose(); }
     }
 }

@@ -3,7 +3,7 @@ using Trl.Training;
 namespace Trl.Reward;
 
 /// <summary>TRL's RewardConfig: training arguments plus reward-modelling fields, with TRL's defaults.</summary>
-public sealed record RewardConfig : TrainingOptions
+public record RewardConfig : TrainingOptions
 {
     /// <summary>Creates a config with TRL's defaults (learning_rate 1e-4, logging_steps 10).</summary>
     public RewardConfig()

@@ -3,49 +3,40 @@ using Trl.Tokenization;
 
 namespace Trl.Reward;
 
-/// <summary>Tokenizes preference rows as TRL's RewardTrainer does: EOS appended, prompt prepended, each whole
-/// sequence tokenized; rows longer than max_length are dropped and counted.</summary>
-public sealed class RewardDatasetPreparer(ITextTokenizer tokenizer, RewardConfig config)
+/// <summary>Tokenizes preference rows as TRL's RewardTrainer does: EOS appended to text completions, the prompt
+/// prepended, each whole sequence tokenized (conversations rendered whole with the chat template); pairs longer than
+/// max_length are dropped and counted (TRL filters them out).</summary>
+public class RewardDatasetPreparer(ITextTokenizer tokenizer, RewardConfig config) : DatasetPreparer<RewardExample>
 {
-    /// <summary>Rows dropped for exceeding max_length.</summary>
-    public int Dropped { get; private set; }
-
-    /// <summary>Tokenizes rows, leaving out the over-long ones.</summary>
-    public IReadOnlyList<PreferenceExample> Prepare(IEnumerable<DatasetRow> rows)
+    /// <inheritdoc />
+    protected override IEnumerable<RewardExample> PrepareRow(DatasetRow row)
     {
-        ArgumentNullException.ThrowIfNull(rows);
-        string? eos = config.EosToken ?? tokenizer.Special.EosToken;
-        var result = new List<PreferenceExample>();
-        foreach (var row in rows)
+        ArgumentNullException.ThrowIfNull(row);
+        IReadOnlyList<long> chosen, rejected;
+        if (row.IsConversational("chosen"))
         {
-            if (row.IsConversational("chosen"))
-            {
-                // Conversations are rendered whole with the chat template (no generation prompt), as TRL does.
-                var promptMessages = row.Has("prompt") ? row.GetMessages("prompt") : Array.Empty<ChatMessage>();
-                var cIds = Render(row, "chosen", promptMessages.Concat(row.GetMessages("chosen")).ToList());
-                var rIds = Render(row, "rejected", promptMessages.Concat(row.GetMessages("rejected")).ToList());
-                if (config.MaxLength is int limit && (cIds.Count > limit || rIds.Count > limit)) { Dropped++; continue; }
-                result.Add(new PreferenceExample(Array.Empty<long>(), cIds, rIds) { Margin = row.Values["margin"] is { } cm ? cm.GetValue<double>() : null });
-                continue;
-            }
+            var prompt = row.Has("prompt") ? row.GetMessages("prompt") : Array.Empty<ChatMessage>();
+            chosen = ChatRows.Render(row, "chosen", tokenizer, prompt.Concat(row.GetMessages("chosen")).ToList(), addGenerationPrompt: false).InputIds;
+            rejected = ChatRows.Render(row, "rejected", tokenizer, prompt.Concat(row.GetMessages("rejected")).ToList(), addGenerationPrompt: false).InputIds;
+        }
+        else
+        {
+            string? eos = config.EosToken ?? tokenizer.Special.EosToken;
             string prompt = row.Has("prompt") ? row.GetString("prompt") : "";
-            string chosen = row.GetString("chosen"), rejected = row.GetString("rejected");
+            string c = row.GetString("chosen"), r = row.GetString("rejected");
             if (eos is not null)
             {
-                if (!chosen.EndsWith(eos, StringComparison.Ordinal)) chosen += eos;
-                if (!rejected.EndsWith(eos, StringComparison.Ordinal)) rejected += eos;
+                if (!c.EndsWith(eos, StringComparison.Ordinal)) c += eos;
+                if (!r.EndsWith(eos, StringComparison.Ordinal)) r += eos;
             }
-            var c = tokenizer.Encode(prompt + chosen);
-            var r = tokenizer.Encode(prompt + rejected);
-            if (config.MaxLength is int max && (c.Count > max || r.Count > max)) { Dropped++; continue; }
-            result.Add(new PreferenceExample(Array.Empty<long>(), c, r)
-            {
-                Margin = row.Values["margin"] is { } m ? m.GetValue<double>() : null,
-            });
+            chosen = tokenizer.Encode(prompt + c);
+            rejected = tokenizer.Encode(prompt + r);
         }
-        return result;
+        if (config.MaxLength is int max && (chosen.Count > max || rejected.Count > max))
+        {
+            Drop();
+            return Array.Empty<RewardExample>();
+        }
+        return new[] { new RewardExample(chosen, rejected) { Margin = row.GetOptionalNumber("margin") } };
     }
-
-    IReadOnlyList<long> Render(DatasetRow row, string field, IReadOnlyList<ChatMessage> messages) =>
-        ChatTemplates.ApplyToRow(tokenizer, messages, addGenerationPrompt: false, row, field).InputIds;
 }

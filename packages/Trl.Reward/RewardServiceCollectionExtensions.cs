@@ -10,7 +10,7 @@ namespace Trl.Reward;
 public sealed class RewardTrainerFactory(RewardConfig config, ILoggerFactory? loggerFactory = null) : TrainerFactory<RewardConfig>(config, loggerFactory)
 {
     /// <summary>A trainer over tokenized preference pairs.</summary>
-    public RewardTrainer Create(SequenceClassifier model, IReadOnlyList<PreferenceExample> pairs, long padTokenId) =>
+    public RewardTrainer Create(SequenceClassifier model, IReadOnlyList<RewardExample> pairs, long padTokenId) =>
         new(model, Config, pairs, padTokenId, Logger<RewardTrainer>());
 }
 

@@ -3,39 +3,38 @@ using Trl.Data;
 using Trl.Modeling;
 using Trl.Training;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Trl.Reward;
 
 /// <summary>Reward modelling (TRL's RewardTrainer): score chosen and rejected sequences with a one-output
 /// sequence classifier and minimise −log σ(r_c − r_r − margin) (+ optional centering). Logs accuracy, margin,
 /// min/mean/max_reward and num_tokens.</summary>
-public sealed class RewardTrainer : Trainer<PreferenceExample>
+public class RewardTrainer : Trainer<RewardExample>
 {
     readonly SequenceClassifier _model;
     readonly RewardConfig _config;
-    readonly PreferenceCollator _collator;
+    readonly RewardCollator _collator;
     readonly long _padTokenId;
 
     /// <summary>Creates a trainer; the model must have one output (num_labels = 1).</summary>
-    public RewardTrainer(SequenceClassifier model, RewardConfig config, IReadOnlyList<PreferenceExample> trainDataset, long padTokenId, ILogger? logger = null)
+    public RewardTrainer(SequenceClassifier model, RewardConfig config, IReadOnlyList<RewardExample> trainDataset, long padTokenId, ILogger? logger = null)
         : base(model, config, trainDataset, logger)
     {
         if (model.Config.NumLabels != 1) throw new ArgumentException($"A reward model needs num_labels = 1, got {model.Config.NumLabels}.", nameof(model));
         _model = model;
         _config = config;
         _padTokenId = padTokenId;
-        _collator = new PreferenceCollator(padTokenId, padToMultipleOf: config.PadToMultipleOf);
+        _collator = new RewardCollator(padTokenId, config.PadToMultipleOf);
     }
 
     /// <summary>The collator ([chosen; rejected] rows).</summary>
-    public PreferenceCollator Collator => _collator;
+    public RewardCollator Collator => _collator;
 
     /// <inheritdoc />
-    protected override long CountTokens(IReadOnlyList<PreferenceExample> microBatch) => microBatch.Sum(p => (long)p.ChosenIds.Count + p.RejectedIds.Count);
+    protected override long CountTokens(IReadOnlyList<RewardExample> microBatch) => microBatch.Sum(p => (long)p.ChosenIds.Count + p.RejectedIds.Count);
 
     /// <inheritdoc />
-    protected override LossOutput ComputeLoss(IReadOnlyList<PreferenceExample> microBatch, StepContext context)
+    protected override LossOutput ComputeLoss(IReadOnlyList<RewardExample> microBatch, StepContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         using var batch = _collator.Collate(microBatch);
@@ -43,11 +42,7 @@ public sealed class RewardTrainer : Trainer<PreferenceExample>
         long b = batch.Pairs;
         var rc = rewards.narrow(0, 0, b);
         var rr = rewards.narrow(0, b, b);
-        var diff = rc - rr;
-        if (microBatch.Any(p => p.Margin is not null))
-            diff = diff - tensor(microBatch.Select(p => (float)(p.Margin ?? 0)).ToArray(), device: diff.device);
-        var loss = -F.logsigmoid(diff).mean();
-        if (_config.CenterRewardsCoefficient is double coef) loss = loss + coef * (rc + rr).pow(2).mean();
+        var loss = RewardLoss.Compute(rc, rr, batch.Margins, _config.CenterRewardsCoefficient);
         var r = rewards.detach();
         var metrics = new Dictionary<string, Tensor>
         {

@@ -3,7 +3,7 @@ using Trl.Training;
 namespace Trl.Sft;
 
 /// <summary>TRL's SFTConfig: the training arguments plus SFT's own fields, with TRL's defaults.</summary>
-public sealed record SftConfig : TrainingOptions
+public record SftConfig : TrainingOptions
 {
     /// <summary>Creates a config with TRL's SFT defaults (learning_rate 2e-5, logging_steps 10).</summary>
     public SftConfig()

@@ -4,14 +4,19 @@ using Trl.Tokenization;
 
 namespace Trl.Sft;
 
-/// <summary>Turns dataset rows into tokenized SFT examples as TRL's SFTTrainer does: language-modeling rows
-/// (<c>text</c>) or prompt/completion rows; the EOS text is appended; prompt tokens are marked for completion-only
-/// loss; sequences are truncated to max_length.</summary>
-public sealed class SftDatasetPreparer
+/// <summary>Turns dataset rows into SFT examples as TRL's SFTTrainer does: language-modeling rows (<c>text</c> or
+/// <c>messages</c>) or prompt/completion rows (text or conversations); the EOS text is appended to plain text; prompt
+/// tokens are marked for completion-only loss; sequences are truncated to max_length, or packed into max_length rows
+/// (block by block of <see cref="PackingBlockSize"/> rows, as TRL's datasets.map does).</summary>
+public class SftDatasetPreparer : DatasetPreparer<SftExample>
 {
     readonly ITextTokenizer _tokenizer;
     readonly SftConfig _config;
     readonly string? _eos;
+
+    /// <summary>TRL packs with <c>datasets.map(batched=True)</c>, whose default batch is 1,000 rows: rows are packed
+    /// within each block of 1,000 examples, never across blocks (the last wrapped row of a block is short).</summary>
+    public const int PackingBlockSize = 1000;
 
     /// <summary>Creates a preparer.</summary>
     public SftDatasetPreparer(ITextTokenizer tokenizer, SftConfig config)
@@ -21,24 +26,27 @@ public sealed class SftDatasetPreparer
         _eos = config.EosToken ?? tokenizer.Special.EosToken;
     }
 
-    /// <summary>Tokenizes one row; errors name the row's file, row number and field.</summary>
-    public TokenizedExample Prepare(DatasetRow row)
+    /// <inheritdoc />
+    protected override IEnumerable<SftExample> PrepareRow(DatasetRow row) => new[] { Tokenize(row) };
+
+    /// <summary>Tokenizes one row (no packing); errors name the row's file, row number and field.</summary>
+    public virtual SftExample Tokenize(DatasetRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
         if (row.Has("prompt") && row.Has("completion") && row.IsConversational("prompt"))
         {
             var promptMessages = row.GetMessages("prompt");
-            var promptIds = Render(row, "prompt", promptMessages, addGenerationPrompt: true).InputIds;
-            var full = Render(row, "completion", promptMessages.Concat(row.GetMessages("completion")).ToList(), addGenerationPrompt: false);
+            var promptIds = ChatRows.Render(row, "prompt", _tokenizer, promptMessages, addGenerationPrompt: true).InputIds;
+            var full = ChatRows.Render(row, "completion", _tokenizer, promptMessages.Concat(row.GetMessages("completion")).ToList(), addGenerationPrompt: false);
             var mask = Enumerable.Range(0, full.InputIds.Count).Select(i => i < promptIds.Count ? 0 : 1).ToArray();
-            return Checked(row, "completion", Truncate(new TokenizedExample(full.InputIds) { CompletionMask = mask, AssistantMask = AssistantMask(row, "completion", full) }));
+            return Checked(row, "completion", Truncate(new SftExample(full.InputIds) { CompletionMask = mask, AssistantMask = AssistantMask(row, "completion", full) }));
         }
         if (row.Has("messages"))
         {
-            var full = Render(row, "messages", row.GetMessages("messages"), addGenerationPrompt: false);
-            return Checked(row, "messages", Truncate(new TokenizedExample(full.InputIds) { AssistantMask = AssistantMask(row, "messages", full) }));
+            var full = ChatRows.Render(row, "messages", _tokenizer, row.GetMessages("messages"), addGenerationPrompt: false);
+            return Checked(row, "messages", Truncate(new SftExample(full.InputIds) { AssistantMask = AssistantMask(row, "messages", full) }));
         }
-        if (row.Has("prompt") && row.Has("completion"))
+        if (row.Has("prompt") || row.Has("completion"))
         {
             var prompt = row.GetString("prompt");
             var completion = WithEos(row.GetString("completion"));
@@ -46,15 +54,15 @@ public sealed class SftDatasetPreparer
             var promptIds = _tokenizer.Encode(prompt);
             var ids = _tokenizer.Encode(prompt + completion);
             var mask = Enumerable.Range(0, ids.Count).Select(i => i < promptIds.Count ? 0 : 1).ToArray();
-            return Checked(row, "completion", Truncate(new TokenizedExample(ids) { CompletionMask = mask }));
+            return Checked(row, "completion", Truncate(new SftExample(ids) { CompletionMask = mask }));
         }
         var text = row.GetString(_config.DatasetTextField);
         if (text.Length == 0) throw row.Error(_config.DatasetTextField, "is empty");
-        return Truncate(new TokenizedExample(_tokenizer.Encode(WithEos(text))));
+        return Truncate(new SftExample(_tokenizer.Encode(WithEos(text))));
     }
 
-    ChatTemplates.Rendered Render(DatasetRow row, string field, IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt) =>
-        ChatTemplates.ApplyToRow(_tokenizer, messages, addGenerationPrompt, row, field);
+    /// <summary>Packs the examples when packing is on.</summary>
+    protected override List<SftExample> Complete(List<SftExample> examples) => Pack(examples);
 
     IReadOnlyList<int>? AssistantMask(DatasetRow row, string field, ChatTemplates.Rendered rendered)
     {
@@ -67,7 +75,7 @@ public sealed class SftDatasetPreparer
 
     /// <summary>TRL drops examples with no label left after masking and truncation; here that is a bad row
     /// (an error, or a counted skip with bad_rows: skip), never a silent drop.</summary>
-    TokenizedExample Checked(DatasetRow row, string field, TokenizedExample e)
+    SftExample Checked(DatasetRow row, string field, SftExample e)
     {
         bool completionOnly = _config.CompletionOnlyLoss ?? true;
         bool any = Enumerable.Range(0, e.InputIds.Count).Any(i =>
@@ -77,18 +85,14 @@ public sealed class SftDatasetPreparer
 
     string WithEos(string s) => _eos is not null && !s.EndsWith(_eos, StringComparison.Ordinal) ? s + _eos : s;
 
-    /// <summary>TRL packs with <c>datasets.map(batched=True)</c>, whose default batch is 1,000 rows: rows are packed
-    /// within each block of 1,000 examples, never across blocks (the last wrapped row of a block is short).</summary>
-    public const int PackingBlockSize = 1000;
-
     /// <summary>Packs prepared examples into max_length rows when packing is on (else returns them unchanged), block by
     /// block of <see cref="PackingBlockSize"/> examples as TRL does.</summary>
-    public List<TokenizedExample> Pack(IReadOnlyList<TokenizedExample> examples)
+    public List<SftExample> Pack(IReadOnlyList<SftExample> examples)
     {
         ArgumentNullException.ThrowIfNull(examples);
         if (!_config.Packing) return examples.ToList();
         int length = _config.MaxLength!.Value;
-        var rows = new List<TokenizedExample>();
+        var rows = new List<SftExample>();
         foreach (var block in examples.Chunk(PackingBlockSize))
             rows.AddRange(_config.PackingStrategy == "wrapped"
                 ? Packing.Wrapped(block, length)
@@ -96,7 +100,7 @@ public sealed class SftDatasetPreparer
         return rows;
     }
 
-    TokenizedExample Truncate(TokenizedExample e)
+    SftExample Truncate(SftExample e)
     {
         // With packing, the packer truncates (bfd) or splits (bfd_split) rows itself.
         if (_config.Packing || _config.MaxLength is not int max || e.InputIds.Count <= max) return e;

@@ -10,7 +10,7 @@ namespace Trl.Sft;
 public sealed class SftTrainerFactory(SftConfig config, ILoggerFactory? loggerFactory = null) : TrainerFactory<SftConfig>(config, loggerFactory)
 {
     /// <summary>A trainer over tokenized examples.</summary>
-    public SftTrainer Create(CausalLM model, IReadOnlyList<TokenizedExample> examples, long padTokenId) =>
+    public SftTrainer Create(CausalLM model, IReadOnlyList<SftExample> examples, long padTokenId) =>
         new(model, Config, examples, padTokenId, Logger<SftTrainer>());
 }
 

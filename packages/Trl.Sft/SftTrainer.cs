@@ -10,33 +10,39 @@ namespace Trl.Sft;
 /// <summary>Supervised fine-tuning (TRL's SFTTrainer): next-token loss on labels (completion tokens only when the
 /// data has prompts), normalised by the label tokens of the whole accumulated step. Logs loss, entropy,
 /// num_tokens and mean_token_accuracy under TRL's names.</summary>
-public sealed class SftTrainer : Trainer<TokenizedExample>
+public class SftTrainer : Trainer<SftExample>
 {
     readonly SftConfig _config;
-    readonly LanguageModelingCollator _collator;
+    readonly SftCollator _collator;
     readonly CausalLM _model;
 
+    /// <summary>The model being trained.</summary>
+    protected CausalLM Policy => _model;
+
+    /// <summary>The configuration.</summary>
+    protected SftConfig Config => _config;
+
     /// <summary>Creates a trainer over tokenized examples (see <see cref="SftDatasetPreparer"/>).</summary>
-    public SftTrainer(CausalLM model, SftConfig config, IReadOnlyList<TokenizedExample> trainDataset, long padTokenId, ILogger? logger = null)
+    public SftTrainer(CausalLM model, SftConfig config, IReadOnlyList<SftExample> trainDataset, long padTokenId, ILogger? logger = null)
         : base(model, config, trainDataset, logger)
     {
         _model = model;
         _config = config;
         bool completionOnly = config.CompletionOnlyLoss ?? trainDataset.Any(e => e.CompletionMask is not null);
-        _collator = new LanguageModelingCollator(padTokenId, completionOnly, config.UsesPaddingFree, config.PadToMultipleOf);
+        _collator = new SftCollator(padTokenId, completionOnly, config.UsesPaddingFree, config.PadToMultipleOf);
     }
 
     /// <summary>The collator that turns examples into batches.</summary>
-    public LanguageModelingCollator Collator => _collator;
+    public SftCollator Collator => _collator;
 
     /// <inheritdoc />
-    protected override long CountLossItems(IReadOnlyList<TokenizedExample> microBatch) => _collator.CountLabels(microBatch);
+    protected override long CountLossItems(IReadOnlyList<SftExample> microBatch) => _collator.CountLabels(microBatch);
 
     /// <inheritdoc />
-    protected override long CountTokens(IReadOnlyList<TokenizedExample> microBatch) => microBatch.Sum(e => (long)e.InputIds.Count);
+    protected override long CountTokens(IReadOnlyList<SftExample> microBatch) => microBatch.Sum(e => (long)e.InputIds.Count);
 
     /// <inheritdoc />
-    protected override LossOutput ComputeLoss(IReadOnlyList<TokenizedExample> microBatch, StepContext context)
+    protected override LossOutput ComputeLoss(IReadOnlyList<SftExample> microBatch, StepContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         using var batch = _collator.Collate(microBatch);

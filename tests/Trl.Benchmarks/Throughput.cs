@@ -94,7 +94,7 @@ internal static class Throughput
         var config = o.Model();
         var rng = new Random(0);
         using var model = CausalLM.FromConfig(config, seed: 0);
-        var examples = Enumerable.Range(0, o.Batch * (o.Steps + o.Warmup)).Select(_ => new TokenizedExample(o.RandomIds(rng, o.Seq, config.VocabSize))).ToList();
+        var examples = Enumerable.Range(0, o.Batch * (o.Steps + o.Warmup)).Select(_ => new SftExample(o.RandomIds(rng, o.Seq, config.VocabSize))).ToList();
         var sft = (SftConfig)o.Apply(new SftConfig { LossType = "chunked_nll", MaxLength = o.Seq });
         using var trainer = new SftTrainer(model, sft, examples, config.PadTokenId ?? 0);
         var timer = new StepTimer(o.Warmup);

@@ -51,7 +51,7 @@ public class DpoParityTests
             Assert.That(pairs[i].ChosenIds, Is.EqualTo(Ids("chosen_ids")), $"row {i} chosen_ids");
             Assert.That(pairs[i].RejectedIds, Is.EqualTo(Ids("rejected_ids")), $"row {i} rejected_ids");
         }
-        var collator = new PreferenceCollator(0, config.MaxLength);
+        var collator = new DpoCollator(0, config.MaxLength);
         for (int step = 0; step < 2; step++)
         {
             var order = Trainer<PreferenceExample>.EpochPermutation(pairs.Count, 0, step);

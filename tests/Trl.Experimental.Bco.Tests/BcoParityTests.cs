@@ -15,18 +15,18 @@ public class BcoParityTests
     {
         var fx = new TrainerFixture("trl", "bco");
         var tokenizer = TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer"));
-        var examples = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => BcoExample.Tokenize(new DatasetRow(r!.AsObject(), "result.json", i + 1), tokenizer, 1024)).ToList();
+        var config = new BcoConfig
+        {
+            OutputDir = TrainerFixture.OutputDir(),
+            LearningRate = 1e-3, PerDeviceTrainBatchSize = 4, MaxSteps = 2, Seed = 0, LoggingSteps = 1, SaveSteps = 0, Beta = 0.1,
+        };
+        var examples = new BcoDatasetPreparer(tokenizer, config).Prepare(fx.Result["dataset_rows"]!.AsArray().Select((r, i) => new DatasetRow(r!.AsObject(), "result.json", i + 1))).Examples;
         var processed = fx.Result["processed_train_dataset"]!.AsArray();
         for (int i = 0; i < examples.Count; i++)
         {
             Assert.That(examples[i].CompletionIds, Is.EqualTo(processed[i]!["completion_input_ids"]!.AsArray().Select(x => x!.GetValue<long>())), $"row {i} ids");
             Assert.That(examples[i].CompletionLabels, Is.EqualTo(processed[i]!["completion_labels"]!.AsArray().Select(x => x!.GetValue<long>())), $"row {i} labels");
         }
-        var config = new BcoConfig
-        {
-            OutputDir = TrainerFixture.OutputDir(),
-            LearningRate = 1e-3, PerDeviceTrainBatchSize = 4, MaxSteps = 2, Seed = 0, LoggingSteps = 1, SaveSteps = 0, Beta = 0.1,
-        };
         using var model = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
         using var reference = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
         using var trainer = new BcoTrainer(model, reference, config, examples, padTokenId: 0);
@@ -36,12 +36,15 @@ public class BcoParityTests
     [Test]
     public void RunningMomentsMergeBatchesLikeOneStream()
     {
-        var m = new RunningMoments();
-        m.Update(new[] { 1.0, 2.0, 3.0 });
-        m.Update(new[] { 4.0, 5.0 });
+        using var m = new RunningMoments();
+        m.Update(tensor(new[] { 1.0, 2.0, 3.0 }));
+        m.Update(tensor(new[] { 4.0, 5.0 }));
         Assert.That(m.Mean, Is.EqualTo(3.0).Within(1e-12));
         Assert.That(m.Var, Is.EqualTo(2.0).Within(1e-9));
         Assert.That(m.Std, Is.EqualTo(Math.Sqrt(2.5)).Within(1e-9));
-        Assert.That(RunningMoments.FromJson(m.ToJson()).Mean, Is.EqualTo(3.0));
+        using var restored = new RunningMoments();
+        restored.Load(m.ToJson());
+        Assert.That(restored.Mean, Is.EqualTo(3.0).Within(1e-12));
+        Assert.That(restored.Count, Is.EqualTo(m.Count));
     }
 }

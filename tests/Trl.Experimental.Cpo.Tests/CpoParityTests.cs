@@ -1,6 +1,7 @@
 using Trl.Cpo;
 using Trl.Modeling;
 using Trl.Testing;
+using Trl.Kernels;
 using Trl.Tokenization;
 
 namespace Trl.Cpo.Tests;
@@ -12,7 +13,8 @@ public class CpoParityTests
     public void TwoStepsMatchTrl()
     {
         var fx = new TrainerFixture("trl", "cpo");
-        var pairs = LegacyPreferenceFixture.TokenizeAndCheck(fx, TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer")));
+        var pairs = new CpoDatasetPreparer(TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer")), new CpoConfig()).Prepare(LegacyPreferenceFixture.Rows(fx)).Examples;
+        LegacyPreferenceFixture.AssertMatches(fx, pairs, p => (p.PromptIds, p.ChosenIds, p.ChosenLabels, p.RejectedIds, p.RejectedLabels));
         var config = new CpoConfig
         {
             OutputDir = TrainerFixture.OutputDir(),
@@ -33,7 +35,8 @@ public class CpoVariantTests
     public void FirstStepLossFollowsTheFormula(string lossType, double alpha)
     {
         var fx = new TrainerFixture("trl", "cpo");
-        var pairs = LegacyPreferenceFixture.TokenizeAndCheck(fx, TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer")));
+        var pairs = new CpoDatasetPreparer(TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer")), new CpoConfig()).Prepare(LegacyPreferenceFixture.Rows(fx)).Examples;
+        LegacyPreferenceFixture.AssertMatches(fx, pairs, p => (p.PromptIds, p.ChosenIds, p.ChosenLabels, p.RejectedIds, p.RejectedLabels));
         using var model = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
         double beta = 0.1, gamma = 0.5;
         double expected;
@@ -41,10 +44,12 @@ public class CpoVariantTests
         using (no_grad())
         {
             // By hand from the full logits: mean label log-prob per row, CE over the chosen rows' labels.
-            using var batch = new Trl.Data.LegacyPreferenceBatch(pairs, 0);
-            var logits = model.Forward(batch.InputIds, batch.AttentionMask).to_type(ScalarType.Float64);
-            long t = batch.Labels.shape[1] - 1;
-            var labels = batch.Labels.narrow(1, 1, t);
+            var ids = SequencePadding.PadIds(pairs.Select(p => p.ChosenIds).Concat(pairs.Select(p => p.RejectedIds)).ToList(), 0);
+            var attention = SequencePadding.AttentionMask(pairs.Select(p => p.ChosenIds).Concat(pairs.Select(p => p.RejectedIds)).ToList());
+            var allLabels = SequencePadding.PadIds(pairs.Select(p => p.ChosenLabels).Concat(pairs.Select(p => p.RejectedLabels)).ToList(), -100);
+            var logits = model.Forward(ids, attention).to_type(ScalarType.Float64);
+            long t = allLabels.shape[1] - 1;
+            var labels = allLabels.narrow(1, 1, t);
             var valid = labels.ne(-100);
             var tokenLogps = logits.narrow(1, 0, t).log_softmax(-1).gather(-1, labels.masked_fill(valid.logical_not(), 0).unsqueeze(-1)).squeeze(-1);
             var validF = valid.to_type(ScalarType.Float64);

@@ -21,7 +21,7 @@ public class KtoParityTests
             LearningRate = 1e-3, PerDeviceTrainBatchSize = 4, MaxSteps = 2, Seed = 0, LoggingSteps = 1, SaveSteps = 0, Beta = 0.1,
         };
         var rows = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => new DatasetRow(r!.AsObject(), "result.json", i + 1));
-        var examples = new KtoDatasetPreparer(tokenizer, config).Prepare(rows);
+        var examples = new KtoDatasetPreparer(tokenizer, config).Prepare(rows).Examples;
         var processed = fx.Result["processed_train_dataset"]!.AsArray();
         for (int i = 0; i < examples.Count; i++)
         {
@@ -35,12 +35,12 @@ public class KtoParityTests
         using var trainer = new KtoTrainer(model, reference, config, examples, padTokenId: 0);
         using (var scope = NewDisposeScope())
         {
-            var (ids, attention, completion, _) = trainer.Collate(examples, kl: false);
-            TensorAssert.Equal(ids, fx.Captured(0, "input_ids"), "input_ids");
-            TensorAssert.Equal(completion, fx.Captured(0, "completion_mask"), "completion_mask");
-            var (kIds, _, kCompletion, _) = trainer.Collate(examples, kl: true);
-            TensorAssert.Equal(kIds, fx.Captured(0, "KL_input_ids"), "KL_input_ids");
-            TensorAssert.Equal(kCompletion, fx.Captured(0, "KL_completion_mask"), "KL_completion_mask");
+            using var batch = trainer.Collator.Collate(examples, kl: false);
+            TensorAssert.Equal(batch.InputIds, fx.Captured(0, "input_ids"), "input_ids");
+            TensorAssert.Equal(batch.CompletionMask, fx.Captured(0, "completion_mask"), "completion_mask");
+            using var kl = trainer.Collator.Collate(examples, kl: true);
+            TensorAssert.Equal(kl.InputIds, fx.Captured(0, "KL_input_ids"), "KL_input_ids");
+            TensorAssert.Equal(kl.CompletionMask, fx.Captured(0, "KL_completion_mask"), "KL_completion_mask");
         }
         fx.TrainAndAssert(trainer);
     }
@@ -50,7 +50,7 @@ public class KtoParityTests
     {
         var tokenizer = TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer"));
         var row = new DatasetRow(new() { ["prompt"] = "the sky is", ["chosen"] = " blue .", ["rejected"] = " green ." }, "mem", 1);
-        var examples = new KtoDatasetPreparer(tokenizer, new KtoConfig { PerDeviceTrainBatchSize = 2 }).Prepare(new[] { row });
+        var examples = new KtoDatasetPreparer(tokenizer, new KtoConfig { PerDeviceTrainBatchSize = 2 }).Prepare(new[] { row }).Examples;
         Assert.That(examples.Select(e => e.Label), Is.EqualTo(new[] { true, false }));
         Assert.That(examples[0].KlCompletionIds, Is.EqualTo(examples[1].CompletionIds));
         Assert.That(() => new KtoConfig { PerDeviceTrainBatchSize = 1 }.Validate(), Throws.ArgumentException.With.Message.Contains("per_device_train_batch_size"));
@@ -69,7 +69,7 @@ public class KtoParityTests
             SaveSteps = 0, Beta = 0.1, PrecomputeRefLogProbs = true,
         };
         var rows = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => new DatasetRow(r!.AsObject(), "result.json", i + 1));
-        var examples = new KtoDatasetPreparer(tokenizer, config).Prepare(rows);
+        var examples = new KtoDatasetPreparer(tokenizer, config).Prepare(rows).Examples;
         using var model = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
         using var trainer = new KtoTrainer(model, referenceModel: null, config, examples, padTokenId: 0);
         fx.TrainAndAssert(trainer);

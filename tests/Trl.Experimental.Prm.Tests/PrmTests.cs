@@ -21,12 +21,12 @@ public class PrmTests
     public void StepLabelsSitOnEachStepsSeparatorToken()
     {
         // the=53 cat=13 sat=44 on=36 mat=33 dog=17 .=3 (tokenizer_encodings.json)
-        var e = PrmExample.Tokenize(Row(), Tokenizer, new PrmConfig { StepSeparator = "." });
+        var e = new PrmDatasetPreparer(Tokenizer, new PrmConfig { StepSeparator = "." }).Prepare(Row())[0];
         Assert.That(e.InputIds, Is.EqualTo(new long[] { 53, 13, 44, 36, 53, 33, 3, 53, 17, 3 }));
         Assert.That(e.Labels, Is.EqualTo(new long[] { -100, -100, -100, -100, -100, -100, 1, -100, -100, 0 }));
-        var last = PrmExample.Tokenize(Row(), Tokenizer, new PrmConfig { StepSeparator = ".", TrainOnLastStepOnly = true });
+        var last = new PrmDatasetPreparer(Tokenizer, new PrmConfig { StepSeparator = ".", TrainOnLastStepOnly = true }).Prepare(Row())[0];
         Assert.That(last.Labels, Is.EqualTo(new long[] { -100, -100, -100, -100, -100, -100, -100, -100, -100, 0 }));
-        var cut = PrmExample.Tokenize(Row(), Tokenizer, new PrmConfig { StepSeparator = ".", MaxCompletionLength = 4 });
+        var cut = new PrmDatasetPreparer(Tokenizer, new PrmConfig { StepSeparator = ".", MaxCompletionLength = 4 }).Prepare(Row())[0];
         Assert.That(cut.InputIds, Is.EqualTo(new long[] { 53, 13, 44, 36, 53, 33, 3, 53 }));
     }
 
@@ -34,15 +34,15 @@ public class PrmTests
     public void BadStepRowsNameTheField()
     {
         var row = new DatasetRow(new JsonObject { ["prompt"] = "p", ["completions"] = new JsonArray("a"), ["labels"] = new JsonArray(true, false) }, "steps.jsonl", 7);
-        var ex = Assert.Throws<InvalidDataException>(() => PrmExample.Tokenize(row, Tokenizer, new PrmConfig()));
+        var ex = Assert.Throws<InvalidDataException>(() => new PrmDatasetPreparer(Tokenizer, new PrmConfig()).Prepare(row));
         Assert.That(ex!.Message, Does.Contain("steps.jsonl").And.Contain("row 7").And.Contain("'labels'"));
     }
 
     [Test]
     public void FirstStepLossIsTheHandComputedCrossEntropyAndTrainingLowersIt()
     {
-        var example = PrmExample.Tokenize(Row(), Tokenizer, new PrmConfig { StepSeparator = "." });
-        using var model = TokenClassifier.FromCausalLM(Fixtures.Trl("models", "qwen2_tiny"), numLabels: 2, seed: 0);
+        var example = new PrmDatasetPreparer(Tokenizer, new PrmConfig { StepSeparator = "." }).Prepare(Row())[0];
+        using var model = TokenClassifier.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"), numLabels: 2, seed: 0);
         double expected;
         using (var scope = NewDisposeScope())
         using (no_grad())

@@ -1,6 +1,6 @@
 using Trl.Data;
 using Trl.Grpo;
-using Trl.Grpo.Rewards;
+using Trl.Rewards;
 using Trl.Modeling;
 using Trl.Testing;
 using Trl.Tokenization;
@@ -34,7 +34,7 @@ public class GrpoEndToEndTests
         };
         var tokenizer = TokenizerLoader.FromPretrained(Path.GetDirectoryName(Embedded("tokenizer.json"))!);
         using var model = CausalLM.FromConfig(ModelConfig.Load(Embedded("config.json")), seed: 0);
-        var prompts = new GrpoDatasetPreparer(tokenizer, config).PrepareAll(DatasetLoader.Read(Embedded("prompts.jsonl")), null, out _);
+        var prompts = new GrpoDatasetPreparer(tokenizer, config).Prepare(DatasetLoader.Read(Embedded("prompts.jsonl"))).Examples;
         using var trainer = new GrpoTrainer(model, null, config, prompts, tokenizer, new IRewardFunction[] { new SimilarityReward() });
         var state = trainer.Train();
 

@@ -1,6 +1,6 @@
 using Trl.Data;
 using Trl.Grpo;
-using Trl.Grpo.Rewards;
+using Trl.Rewards;
 using Trl.Modeling;
 using Trl.Testing;
 using Trl.Tokenization;
@@ -20,7 +20,7 @@ public class GrpoTrainerTests
         var tokenizer = Tokenizer();
         using var model = Model();
         using var reference = withReference ? Model() : null;
-        var prompts = new GrpoDatasetPreparer(tokenizer, config).PrepareAll(DatasetLoader.Read(Embedded("prompts.jsonl")).Take(64), null, out _);
+        var prompts = new GrpoDatasetPreparer(tokenizer, config).Prepare(DatasetLoader.Read(Embedded("prompts.jsonl")).Take(64)).Examples;
         using var trainer = new GrpoTrainer(model, reference, config, prompts, tokenizer, rewards);
         return (trainer.Train(), config.OutputDir);
     }
@@ -74,7 +74,7 @@ public class GrpoTrainerTests
         var tokenizer = Tokenizer();
         using var model = Model();
         using var reference = Model();
-        var all = new GrpoDatasetPreparer(tokenizer, config).PrepareAll(DatasetLoader.Read(Embedded("prompts.jsonl")).Take(70), null, out _);
+        var all = new GrpoDatasetPreparer(tokenizer, config).Prepare(DatasetLoader.Read(Embedded("prompts.jsonl")).Take(70)).Examples;
         using var trainer = new GrpoTrainer(model, reference, config, all.Take(64).ToList(), tokenizer, new IRewardFunction[] { new SimilarityReward() })
         {
             EvalDataset = all.Skip(64).ToList(),

@@ -21,17 +21,17 @@ public class RewardParityTests
             LearningRate = 1e-3, PerDeviceTrainBatchSize = 4, MaxSteps = 2, Seed = 0, LoggingSteps = 1, SaveSteps = 0,
         };
         var rows = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => new DatasetRow(r!.AsObject(), "result.json", i + 1)).ToList();
-        var pairs = new RewardDatasetPreparer(tokenizer, config).Prepare(rows);
+        var pairs = new RewardDatasetPreparer(tokenizer, config).Prepare(rows).Examples;
         var processed = fx.Result["processed_train_dataset"]!.AsArray();
         for (int i = 0; i < pairs.Count; i++)
         {
             Assert.That(pairs[i].ChosenIds, Is.EqualTo(processed[i]!["chosen_ids"]!.AsArray().Select(x => x!.GetValue<long>())), $"row {i} chosen");
             Assert.That(pairs[i].RejectedIds, Is.EqualTo(processed[i]!["rejected_ids"]!.AsArray().Select(x => x!.GetValue<long>())), $"row {i} rejected");
         }
-        var collator = new PreferenceCollator(0);
+        var collator = new RewardCollator(0);
         for (int step = 0; step < 2; step++)
         {
-            using var batch = collator.Collate(Trainer<PreferenceExample>.EpochPermutation(4, 0, step).Select(i => pairs[(int)i]).ToList());
+            using var batch = collator.Collate(Trainer<RewardExample>.EpochPermutation(4, 0, step).Select(i => pairs[(int)i]).ToList());
             TensorAssert.Equal(batch.InputIds, fx.Captured(step, "input_ids"), $"step {step} input_ids");
             TensorAssert.Equal(batch.AttentionMask, fx.Captured(step, "attention_mask"), $"step {step} attention_mask");
         }
@@ -51,9 +51,10 @@ public class RewardParityTests
             new DatasetRow(new() { ["prompt"] = "the sky is", ["chosen"] = " blue and clear and cold .", ["rejected"] = " green .", ["margin"] = 0.5 }, "mem", 2),
         };
         var preparer = new RewardDatasetPreparer(tokenizer, config);
-        var pairs = preparer.Prepare(rows);
+        var prepared = preparer.Prepare(rows);
+        var pairs = prepared.Examples;
         Assert.That(pairs, Has.Count.EqualTo(1), "the over-long row is dropped");
-        Assert.That(preparer.Dropped, Is.EqualTo(1));
+        Assert.That(prepared.DroppedRows, Is.EqualTo(1));
         Assert.That(pairs[0].Margin, Is.EqualTo(0.5));
     }
 
@@ -70,7 +71,7 @@ public class RewardParityTests
             ["chosen"] = new System.Text.Json.Nodes.JsonArray(messages[1]!.DeepClone()),
             ["rejected"] = System.Text.Json.Nodes.JsonNode.Parse("[{\"role\":\"assistant\",\"content\":\"no .\"}]"),
         }, "mem", 1);
-        var pairs = new RewardDatasetPreparer(tokenizer, new RewardConfig()).Prepare(new[] { row });
+        var pairs = new RewardDatasetPreparer(tokenizer, new RewardConfig()).Prepare(new[] { row }).Examples;
         Assert.That(pairs[0].ChosenIds, Is.EqualTo(chosenRendering["input_ids"]!.AsArray().Select(x => x!.GetValue<long>())));
     }
 }

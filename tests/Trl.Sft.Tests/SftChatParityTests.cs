@@ -23,7 +23,7 @@ public class SftChatParityTests
             AssistantOnlyLoss = true,
         };
         var preparer = new SftDatasetPreparer(tokenizer, config);
-        var examples = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => preparer.Prepare(new DatasetRow(r!.AsObject(), "result.json", i + 1))).ToList();
+        var examples = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => preparer.Tokenize(new DatasetRow(r!.AsObject(), "result.json", i + 1))).ToList();
         var processed = fx.Result["processed_train_dataset"]!.AsArray();
         for (int i = 0; i < examples.Count; i++)
         {
@@ -35,7 +35,7 @@ public class SftChatParityTests
         using var trainer = new SftTrainer(model, config, examples, tokenizer.Special.PadTokenId!.Value);
         for (int step = 0; step < 2; step++)
         {
-            using var batch = trainer.Collator.Collate(Trainer<TokenizedExample>.EpochPermutation(4, 0, step).Select(i => examples[(int)i]).ToList());
+            using var batch = trainer.Collator.Collate(Trainer<SftExample>.EpochPermutation(4, 0, step).Select(i => examples[(int)i]).ToList());
             TensorAssert.Equal(batch.InputIds, fx.Captured(step, "input_ids"), $"step {step} input_ids");
             TensorAssert.Equal(batch.Labels, fx.Captured(step, "labels"), $"step {step} labels");
         }
@@ -48,7 +48,7 @@ public class SftChatParityTests
         var tokenizer = TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer"));
         var preparer = new SftDatasetPreparer(tokenizer, new SftConfig { AssistantOnlyLoss = true });
         var row = new DatasetRow(new() { ["messages"] = System.Text.Json.Nodes.JsonNode.Parse("[{\"role\":\"user\",\"content\":\"hi\"}]") }, "chat.jsonl", 3);
-        var ex = Assert.Throws<InvalidDataException>(() => preparer.Prepare(row));
+        var ex = Assert.Throws<InvalidDataException>(() => preparer.Tokenize(row));
         Assert.That(ex!.Message, Does.Contain("chat.jsonl").And.Contain("row 3").And.Contain("chat_template"));
     }
 }

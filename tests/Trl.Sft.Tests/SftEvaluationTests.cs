@@ -11,7 +11,7 @@ namespace Trl.Sft.Tests;
 /// step 1 (fixtures/trl/trainers/sft_nll), and eval_strategy "steps" logs eval_* records every eval_steps.</summary>
 public class SftEvaluationTests
 {
-    static (SftConfig Config, List<TokenizedExample> Examples, TrainerFixture Fx) Setup(Func<SftConfig, SftConfig>? change = null)
+    static (SftConfig Config, List<SftExample> Examples, TrainerFixture Fx) Setup(Func<SftConfig, SftConfig>? change = null)
     {
         var fx = new TrainerFixture("trl", "sft_nll");
         var tokenizer = TokenizerLoader.FromPretrained(Fixtures.Trl("tokenizer"));
@@ -22,7 +22,7 @@ public class SftEvaluationTests
         };
         config = change?.Invoke(config) ?? config;
         var preparer = new SftDatasetPreparer(tokenizer, config);
-        var examples = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => preparer.Prepare(new DatasetRow(r!.AsObject(), "result.json", i + 1))).ToList();
+        var examples = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => preparer.Tokenize(new DatasetRow(r!.AsObject(), "result.json", i + 1))).ToList();
         return (config, examples, fx);
     }
 
@@ -30,7 +30,7 @@ public class SftEvaluationTests
     public void EvalLossOfTheFirstBatchEqualsTrlsStepOneLoss()
     {
         var (config, examples, fx) = Setup();
-        var firstBatch = Trainer<TokenizedExample>.EpochPermutation(examples.Count, 0, 0).Take(4).Select(i => examples[(int)i]).ToList();
+        var firstBatch = Trainer<SftExample>.EpochPermutation(examples.Count, 0, 0).Take(4).Select(i => examples[(int)i]).ToList();
         using var model = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
         using var trainer = new SftTrainer(model, config, examples, padTokenId: 0) { EvalDataset = firstBatch };
         var record = trainer.Evaluate();

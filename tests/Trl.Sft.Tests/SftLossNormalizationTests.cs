@@ -26,8 +26,8 @@ public class SftLossNormalizationTests
             MaxLength = paddingFree ? null : 1024,
         };
         var preparer = new SftDatasetPreparer(tokenizer, config);
-        var examples = rows.Select(preparer.Prepare).ToList();
-        var order = Trainer<TokenizedExample>.EpochPermutation(examples.Count, 0, 0).Take(4).Select(i => examples[(int)i]).ToList();
+        var examples = rows.Select(preparer.Tokenize).ToList();
+        var order = Trainer<SftExample>.EpochPermutation(examples.Count, 0, 0).Take(4).Select(i => examples[(int)i]).ToList();
 
         double lossSum = 0;
         long count = 0;

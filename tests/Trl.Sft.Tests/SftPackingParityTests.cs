@@ -24,7 +24,7 @@ public class SftPackingParityTests
         };
         var preparer = new SftDatasetPreparer(tokenizer, config);
         var rows = fx.Result["dataset_rows"]!.AsArray().Select((r, i) => new DatasetRow(r!.AsObject(), "result.json", i + 1));
-        var packed = preparer.Pack(rows.Select(preparer.Prepare).ToList());
+        var packed = preparer.Pack(rows.Select(preparer.Tokenize).ToList());
         var processed = fx.Result["processed_train_dataset"]!.AsArray();
         Assert.That(packed, Has.Count.EqualTo(processed.Count));
         for (int i = 0; i < packed.Count; i++)
@@ -37,7 +37,7 @@ public class SftPackingParityTests
         using var trainer = new SftTrainer(model, config, packed, padTokenId: 0);
         for (int step = 0; step < 2; step++)
         {
-            var order = Trainer<TokenizedExample>.EpochPermutation(packed.Count, 0, 0).Skip(step * 4).Take(4);
+            var order = Trainer<SftExample>.EpochPermutation(packed.Count, 0, 0).Skip(step * 4).Take(4);
             using var batch = trainer.Collator.Collate(order.Select(i => packed[(int)i]).ToList());
             TensorAssert.Equal(batch.InputIds, fx.Captured(step, "input_ids"), $"step {step} input_ids");
             TensorAssert.Equal(batch.Labels, fx.Captured(step, "labels"), $"step {step} labels");

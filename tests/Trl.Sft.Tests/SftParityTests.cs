@@ -29,7 +29,7 @@ public class SftParityTests(string run, string lossType)
 
         // Tokenization equals TRL's processed dataset.
         var preparer = new SftDatasetPreparer(tokenizer, config);
-        var examples = rows.Select(preparer.Prepare).ToList();
+        var examples = rows.Select(preparer.Tokenize).ToList();
         var processed = fx.Result["processed_train_dataset"]!.AsArray();
         for (int i = 0; i < examples.Count; i++)
         {
@@ -41,7 +41,7 @@ public class SftParityTests(string run, string lossType)
         // Data order equals the HF sampler's, and our collation equals the captured batches.
         for (int step = 0; step < 2; step++)
         {
-            var order = Trainer<TokenizedExample>.EpochPermutation(examples.Count, 0, step);
+            var order = Trainer<SftExample>.EpochPermutation(examples.Count, 0, step);
             using var model0 = CausalLM.FromPretrained(Fixtures.Trl("models", "qwen2_tiny"));
             using var t0 = new SftTrainer(model0, config, examples, tokenizer.Special.PadTokenId!.Value);
             using var batch = t0.Collator.Collate(order.Select(i => examples[(int)i]).ToList());

@@ -26,7 +26,7 @@ public class SftServiceCollectionTests
         var tokenizer = loader.LoadTokenizer(Fixtures.Trl("tokenizer"));
         using var model = loader.LoadCausalLM(Fixtures.Trl("models", "qwen2_tiny"));
         var preparer = new SftDatasetPreparer(tokenizer, factory.Config);
-        var rows = loader.ReadDataset(Path.Combine(Fixtures.Root, "cli", "sft_rows.jsonl")).Select(preparer.Prepare).ToList();
+        var rows = loader.ReadDataset(Path.Combine(Fixtures.Root, "cli", "sft_rows.jsonl")).Select(preparer.Tokenize).ToList();
         using var trainer = factory.Create(model, rows, padTokenId: 0);
         var state = trainer.Train();
         Assert.That(state.GlobalStep, Is.EqualTo(2));

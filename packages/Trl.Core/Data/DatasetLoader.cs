@@ -7,28 +7,6 @@ namespace Trl.Data;
 /// named by split as HF does (train.jsonl, train-00000-of-00002.parquet, data/train-*.json …).</summary>
 public static class DatasetLoader
 {
-    /// <summary>Prepares every row with <paramref name="prepare"/>. A row that fails with a data error either stops
-    /// the run (<see cref="BadRowPolicy.Error"/>, the message names file, row and field) or is skipped, logged and
-    /// counted (<see cref="BadRowPolicy.Skip"/>); nothing is dropped silently.</summary>
-    public static List<T> PrepareAll<T>(IEnumerable<DatasetRow> rows, Func<DatasetRow, T> prepare, BadRowPolicy policy,
-        Microsoft.Extensions.Logging.ILogger? logger, out int skipped)
-    {
-        ArgumentNullException.ThrowIfNull(rows);
-        ArgumentNullException.ThrowIfNull(prepare);
-        var result = new List<T>();
-        skipped = 0;
-        foreach (var row in rows)
-        {
-            try { result.Add(prepare(row)); }
-            catch (InvalidDataException e) when (policy == BadRowPolicy.Skip)
-            {
-                skipped++;
-                Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, "Skipped bad row: {Reason}", e.Message);
-            }
-        }
-        return result;
-    }
-
     /// <summary>Rows of <paramref name="path"/> (a file, or a folder's files of <paramref name="split"/>), streamed in order.</summary>
     public static IEnumerable<DatasetRow> Read(string path, string split = "train")
     {
@@ -65,10 +43,12 @@ public static class DatasetLoader
             row++;
             if (string.IsNullOrWhiteSpace(line)) continue;
             JsonNode? node;
+            string? error = null;
             try { node = JsonNode.Parse(line); }
-            catch (JsonException e) { throw new InvalidDataException($"{file}: row {row}: not valid JSON ({e.Message}).", e); }
-            if (node is not JsonObject o) throw new InvalidDataException($"{file}: row {row}: expected a JSON object.");
-            yield return new DatasetRow(o, file, row);
+            catch (JsonException e) { node = null; error = $"not valid JSON ({e.Message})"; }
+            // An unreadable line is handed on as a row, so a skip policy can count it like any other bad row.
+            if (node is JsonObject o) yield return new DatasetRow(o, file, row);
+            else yield return new DatasetRow(new JsonObject(), file, row) { ReadError = error ?? $"expected a JSON object, got {node?.GetValueKind().ToString() ?? "null"}" };
         }
     }
 
@@ -84,8 +64,8 @@ public static class DatasetLoader
             foreach (var item in a)
             {
                 row++;
-                if (item is not JsonObject o) throw new InvalidDataException($"{file}: row {row}: expected a JSON object.");
-                yield return new DatasetRow(o, file, row);
+                yield return item is JsonObject o ? new DatasetRow(o, file, row)
+                    : new DatasetRow(new JsonObject(), file, row) { ReadError = "expected a JSON object" };
             }
         }
         else if (node is JsonObject columns && columns.All(c => c.Value is JsonArray))

@@ -1,8 +1,4 @@
 namespace Trl.Data;
 
 /// <summary>A tokenized preference pair: a prompt and a chosen and a rejected completion (ids after the prompt).</summary>
-public sealed record PreferenceExample(IReadOnlyList<long> PromptIds, IReadOnlyList<long> ChosenIds, IReadOnlyList<long> RejectedIds)
-{
-    /// <summary>Optional margin column (reward modelling).</summary>
-    public double? Margin { get; init; }
-}
+public sealed record PreferenceExample(IReadOnlyList<long> PromptIds, IReadOnlyList<long> ChosenIds, IReadOnlyList<long> RejectedIds);

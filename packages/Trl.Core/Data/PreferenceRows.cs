@@ -30,11 +30,11 @@ public static class PreferenceRows
             var c = row.GetMessages("chosen");
             var r = row.GetMessages("rejected");
             int shared = 0;
-            while (shared < Math.Min(c.Count, r.Count) - 1 && c[shared] == r[shared]) shared++;
+            while (shared < Math.Min(c.Count, r.Count) - 1 && c[shared].ToJson().ToJsonString() == r[shared].ToJson().ToJsonString()) shared++;
             (prompt, chosen, rejected) = (c.Take(shared).ToList(), c.Skip(shared).ToList(), r.Skip(shared).ToList());
         }
         ChatTemplates.Rendered Render(string field, IReadOnlyList<ChatMessage> messages, bool generationPrompt) =>
-            ChatTemplates.ApplyToRow(tokenizer, messages, generationPrompt, row, field);
+            ChatRows.Render(row, field, tokenizer, messages, generationPrompt);
         var promptIds = Render("prompt", prompt, true).InputIds;
         var chosenIds = Render("chosen", prompt.Concat(chosen).ToList(), false).InputIds.Skip(promptIds.Count).ToArray();
         var rejectedIds = Render("rejected", prompt.Concat(rejected).ToList(), false).InputIds.Skip(promptIds.Count).ToArray();
@@ -63,9 +63,6 @@ public static class PreferenceRows
         }
         var promptIds = tokenizer.Encode(prompt);
         IReadOnlyList<long> After(string completion) => tokenizer.Encode(prompt + completion).Skip(promptIds.Count).ToArray();
-        return new PreferenceExample(promptIds, After(chosen), After(rejected))
-        {
-            Margin = row.Values["margin"] is { } m ? m.GetValue<double>() : null,
-        };
+        return new PreferenceExample(promptIds, After(chosen), After(rejected));
     }
 }

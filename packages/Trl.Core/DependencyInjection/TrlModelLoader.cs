@@ -18,8 +18,9 @@ public sealed class TrlModelLoader(ILoggerFactory? loggerFactory = null)
         return CausalLM.FromPretrained(directory);
     }
 
-    /// <summary>A sequence classifier (reward model) from a model folder.</summary>
-    public SequenceClassifier LoadSequenceClassifier(string directory, bool allowNewHead = false) => SequenceClassifier.FromPretrained(directory, allowNewHead);
+    /// <summary>A sequence classifier (reward or value model) from a model folder; with <paramref name="numLabels"/> a
+    /// causal LM (or another head size) gets a new head of that size, as transformers does.</summary>
+    public SequenceClassifier LoadSequenceClassifier(string directory, int? numLabels = null, long? seed = null) => SequenceClassifier.FromPretrained(directory, numLabels, seed);
 
     /// <summary>The tokenizer of a folder.</summary>
     public ITextTokenizer LoadTokenizer(string directory) => TokenizerLoader.FromPretrained(directory);

@@ -26,7 +26,7 @@ public sealed class TextGenerator
         if (prompts.Any(p => p.Count == 0)) throw new ArgumentException("Every prompt needs at least one token.", nameof(prompts));
         var expanded = prompts.SelectMany(p => Enumerable.Repeat(p, options.NumReturnSequences)).ToList();
         int rows = expanded.Count;
-        var device = _model.Decoder.embed_tokens.weight!.device;
+        var device = _model.Device;
         using var generator = options.Seed is long seed ? new Generator((ulong)seed, device) : null;
         var completions = Enumerable.Range(0, rows).Select(_ => new List<long>()).ToArray();
         var ended = new bool[rows];

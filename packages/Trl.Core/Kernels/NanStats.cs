@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace Trl.Kernels;
 
-/// <summary>Statistics that ignore NaN entries (TRL's nanstd/nanmin/nanmax), used where a reward function
+/// <summary>Statistics that ignore NaN entries (TRL's nanstd), used where a reward function
 /// may return "no score" for a completion.</summary>
 public static class NanStats
 {
@@ -18,22 +18,6 @@ public static class NanStats
         var variance = dim is long d2 ? NanMean(sq, valid, d2, keepdim: false) : NanMean(sq, valid, null, keepdim: false);
         variance = variance * (count / (count - 1));
         return variance.sqrt().MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Minimum over non-NaN entries; NaN when every entry is NaN.</summary>
-    public static Tensor Min(Tensor values) => Extreme(values, min: true);
-
-    /// <summary>Maximum over non-NaN entries; NaN when every entry is NaN.</summary>
-    public static Tensor Max(Tensor values) => Extreme(values, min: false);
-
-    static Tensor Extreme(Tensor values, bool min)
-    {
-        using var scope = NewDisposeScope();
-        var valid = values.isnan().logical_not();
-        Tensor r = valid.any().item<bool>()
-            ? (min ? values.masked_select(valid).min() : values.masked_select(valid).max())
-            : tensor(double.NaN, dtype: values.dtype, device: values.device);
-        return r.MoveToOuterDisposeScope();
     }
 
     static Tensor NanMean(Tensor values, Tensor valid, long? dim, bool keepdim)

@@ -2,13 +2,13 @@ using static TorchSharp.torch;
 
 namespace Trl.Kernels;
 
-/// <summary>Padding and re-alignment of ragged sequences (TRL's <c>pad</c> and <c>flush_left</c>).</summary>
+/// <summary>Padding of ragged sequences (TRL's <c>pad</c>) and the host-side index of loss targets.</summary>
 public static class SequencePadding
 {
     /// <summary>Stacks tensors of different lengths along a new batch dimension, padding each to the longest
     /// size in every dimension (and the first dimension up to a multiple of <paramref name="padToMultipleOf"/>).
     /// Padding goes after (right) or before (left) the values in the first dimension.</summary>
-    public static Tensor Pad(IReadOnlyList<Tensor> tensors, double paddingValue = 0, PaddingSide side = PaddingSide.Right, int? padToMultipleOf = null)
+    internal static Tensor Pad(IReadOnlyList<Tensor> tensors, double paddingValue = 0, PaddingSide side = PaddingSide.Right, int? padToMultipleOf = null)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         if (tensors.Count == 0) throw new ArgumentException("Nothing to pad: the list is empty.", nameof(tensors));
@@ -81,24 +81,5 @@ public static class SequencePadding
                 if (m[t] != 0) index.Add(r * (width - 1) + t - 1);
         }
         return tensor(index.ToArray(), ScalarType.Int64);
-    }
-
-    /// <summary>Shifts every row left so its first unmasked position lands in column 0, then drops trailing
-    /// columns that are masked in every row. Returns the new mask and the equally shifted tensors.</summary>
-    public static (Tensor Mask, Tensor[] Tensors) FlushLeft(Tensor mask, params Tensor[] tensors)
-    {
-        ArgumentNullException.ThrowIfNull(mask);
-        ArgumentNullException.ThrowIfNull(tensors);
-        using var scope = NewDisposeScope();
-        long width = mask.shape[1];
-        var firstSet = mask.argmax(1);
-        var positions = arange(width, device: mask.device).unsqueeze(0);
-        var rollIndex = (positions + firstSet.unsqueeze(1)).remainder(width);
-        var rolledMask = mask.gather(1, rollIndex);
-        var emptyColumns = rolledMask.sum(0L).eq(0);
-        long keep = emptyColumns.any().item<bool>() ? emptyColumns.to_type(ScalarType.Int8).argmax().item<long>() : width;
-        var outMask = rolledMask.narrow(1, 0, keep).MoveToOuterDisposeScope();
-        var outTensors = tensors.Select(t => t.gather(1, rollIndex).narrow(1, 0, keep).MoveToOuterDisposeScope()).ToArray();
-        return (outMask, outTensors);
     }
 }

@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace Trl.Kernels;
 
-/// <summary>Small helpers on [B, T] token tensors: position ids, next-token alignment, truncation.</summary>
+/// <summary>Small helpers on token sequences: the ignore index, position ids, truncation.</summary>
 public static class Sequences
 {
     /// <summary>Label id that losses ignore (PyTorch's cross-entropy default).</summary>
@@ -25,15 +25,6 @@ public static class Sequences
         foreach (var n in lengths)
             for (int i = 0; i < n; i++) ids.Add(i);
         return ids.ToArray();
-    }
-
-    /// <summary>Aligns logits with the tokens they predict: logits[:, :-1] and ids[:, 1:].</summary>
-    public static (Tensor Logits, Tensor Targets) ShiftForNextToken(Tensor logits, Tensor ids)
-    {
-        ArgumentNullException.ThrowIfNull(logits);
-        ArgumentNullException.ThrowIfNull(ids);
-        long t = ids.shape[1];
-        return (logits.narrow(1, 0, t - 1), ids.narrow(1, 1, t - 1));
     }
 
     /// <summary>Keeps the first <paramref name="maxLength"/> items (or all when shorter / no limit).</summary>

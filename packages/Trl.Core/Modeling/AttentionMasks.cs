@@ -4,7 +4,7 @@ namespace Trl.Modeling;
 
 /// <summary>Builds the additive attention mask [B, 1, Tq, Tk] for a forward pass, or null when a plain causal
 /// SDPA suffices (no padding, no cache offset, no window, no packing) so no (B, 1, T, T) tensor is made.</summary>
-public static class AttentionMasks
+internal static class AttentionMasks
 {
     /// <summary>Builds the mask. <paramref name="attentionMask"/> covers all Tk = past + Tq keys (1 = attend).
     /// <paramref name="packedPositionIds"/>, when given, marks packed documents (positions restart at 0) that

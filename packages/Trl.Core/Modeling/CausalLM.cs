@@ -13,9 +13,9 @@ namespace Trl.Modeling;
 public sealed class CausalLM : PretrainedModel
 {
     /// <summary>The decoder stack (HF prefix <c>model.</c>).</summary>
-    public readonly DecoderModel model;
+    internal readonly DecoderModel model;
     /// <summary>The output projection; null when tied to the embeddings.</summary>
-    public readonly Linear? lm_head;
+    internal readonly Linear? lm_head;
 
     /// <summary>Creates a randomly initialised model.</summary>
     public CausalLM(ModelConfig config) : base(nameof(CausalLM), config)
@@ -58,14 +58,7 @@ public sealed class CausalLM : PretrainedModel
         ArgumentNullException.ThrowIfNull(config);
         manual_seed(seed);
         var lm = new CausalLM(config);
-        double std = config.Raw["initializer_range"]?.GetValue<double>() ?? 0.02;
-        using var noGrad = no_grad();
-        foreach (var (name, p) in lm.named_parameters())
-        {
-            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
-            else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
-            else p.normal_(0, std);
-        }
+        InitializeWeights(lm, config.InitializerRange);
         return lm;
     }
 

@@ -7,12 +7,12 @@ namespace Trl.Modeling;
 #pragma warning disable IDE1006, CA1051 // field names are the HF state-dict keys
 
 /// <summary>Grouped-query self-attention (Llama/Qwen2/Qwen3/Mistral) through scaled-dot-product attention.</summary>
-public sealed class DecoderAttention : nn.Module
+internal sealed class DecoderAttention : nn.Module
 {
     /// <summary>Projections, named as in transformers.</summary>
-    public readonly Linear q_proj, k_proj, v_proj, o_proj;
+    internal readonly Linear q_proj, k_proj, v_proj, o_proj;
     /// <summary>Qwen3's per-head norms (null elsewhere).</summary>
-    public readonly RmsNorm? q_norm, k_norm;
+    internal readonly RmsNorm? q_norm, k_norm;
     readonly int _heads, _kvHeads, _headDim;
 
     /// <summary>Creates the attention block of one layer.</summary>

@@ -6,14 +6,14 @@ namespace Trl.Modeling;
 #pragma warning disable IDE1006, CA1051 // field names are the HF state-dict keys
 
 /// <summary>One pre-norm decoder layer: x + attn(norm(x)), then h + mlp(norm(h)).</summary>
-public sealed class DecoderLayer : nn.Module
+internal sealed class DecoderLayer : nn.Module
 {
     /// <summary>Sub-modules, named as in transformers.</summary>
-    public readonly DecoderAttention self_attn;
+    internal readonly DecoderAttention self_attn;
     /// <summary>Feed-forward block.</summary>
-    public readonly DecoderMlp mlp;
+    internal readonly DecoderMlp mlp;
     /// <summary>Norms before attention and before the MLP.</summary>
-    public readonly RmsNorm input_layernorm, post_attention_layernorm;
+    internal readonly RmsNorm input_layernorm, post_attention_layernorm;
 
     /// <summary>Creates a layer.</summary>
     public DecoderLayer(ModelConfig c) : base(nameof(DecoderLayer))

@@ -7,10 +7,10 @@ namespace Trl.Modeling;
 #pragma warning disable IDE1006, CA1051 // field names are the HF state-dict keys
 
 /// <summary>SwiGLU feed-forward: down(silu(gate(x)) · up(x)).</summary>
-public sealed class DecoderMlp : nn.Module<Tensor, Tensor>
+internal sealed class DecoderMlp : nn.Module<Tensor, Tensor>
 {
     /// <summary>Projections, named as in transformers.</summary>
-    public readonly Linear gate_proj, up_proj, down_proj;
+    internal readonly Linear gate_proj, up_proj, down_proj;
 
     /// <summary>Creates the MLP of one layer.</summary>
     public DecoderMlp(ModelConfig c) : base(nameof(DecoderMlp))

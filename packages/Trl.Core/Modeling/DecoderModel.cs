@@ -10,11 +10,11 @@ namespace Trl.Modeling;
 public sealed class DecoderModel : nn.Module
 {
     /// <summary>Token embeddings.</summary>
-    public readonly Embedding embed_tokens;
+    internal readonly Embedding embed_tokens;
     /// <summary>Decoder layers.</summary>
-    public readonly ModuleList<DecoderLayer> layers;
+    internal readonly ModuleList<DecoderLayer> layers;
     /// <summary>Final norm.</summary>
-    public readonly RmsNorm norm;
+    internal readonly RmsNorm norm;
     readonly RotaryEmbedding _rotary;
     readonly ModelConfig _config;
 

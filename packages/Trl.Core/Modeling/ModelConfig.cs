@@ -64,6 +64,23 @@ public sealed record ModelConfig
     /// <summary>The parsed config.json, kept so saving writes back every field transformers wrote.</summary>
     public JsonObject Raw { get; init; } = new();
 
+    /// <summary>This config for a classification head of <paramref name="numLabels"/> outputs on the same body; the
+    /// architecture becomes the family's name plus <paramref name="headSuffix"/> (e.g. Qwen2 + ForSequenceClassification).</summary>
+    public ModelConfig WithHead(int numLabels, string headSuffix)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(numLabels, 1);
+        var raw = (JsonObject)Raw.DeepClone();
+        raw["num_labels"] = numLabels;
+        raw.Remove("id2label");
+        raw.Remove("label2id");
+        var family = ModelType switch { "qwen2" => "Qwen2", "qwen3" => "Qwen3", "mistral" => "Mistral", _ => "Llama" };
+        raw["architectures"] = new JsonArray(family + headSuffix);
+        return this with { NumLabels = numLabels, Raw = raw };
+    }
+
+    /// <summary>transformers' initializer_range (the std of new weights).</summary>
+    public double InitializerRange => Raw["initializer_range"] is JsonValue v && v.TryGetValue<double>(out var d) ? d : 0.02;
+
     /// <summary>Reads config.json.</summary>
     public static ModelConfig Load(string path)
     {

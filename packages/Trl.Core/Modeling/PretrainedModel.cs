@@ -23,6 +23,64 @@ public abstract class PretrainedModel : nn.Module
     /// <summary>The decoder stack.</summary>
     public abstract DecoderModel Decoder { get; }
 
+    /// <summary>transformers' _init_weights: normal(0, std) weights, zero biases, unit norms.</summary>
+    protected static void InitializeWeights(PretrainedModel model, double std)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var noGrad = no_grad();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
+            else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
+            else p.normal_(0, std);
+        }
+    }
+
+    /// <summary>The device the weights live on.</summary>
+    public Device Device
+    {
+        get
+        {
+            using var scope = NewDisposeScope();
+            return parameters().First().device;
+        }
+    }
+
+    /// <summary>Reads a folder's weights, giving a new classification head (not in the checkpoint: a causal LM's body,
+    /// or a head of another size) transformers' initialisation — normal(0, initializer_range), zero bias — from
+    /// <paramref name="seed"/> (null: the global generator). A causal LM's lm_head is left out.</summary>
+    protected void LoadBodyWithNewHead(string directory, Linear head, long? seed)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        var files = WeightFiles(directory);
+        var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var f in files)
+                foreach (var (k, v) in Safetensors.Load(f)) weights[k] = v;
+            bool fresh = !weights.TryGetValue("score.weight", out var w) || !w.shape.SequenceEqual(head.weight!.shape);
+            if (fresh)
+            {
+                using (no_grad())
+                using (var g = seed is long s ? new Generator((ulong)s) : null)
+                using (NewDisposeScope())
+                {
+                    head.weight!.copy_(normal(0, Config.InitializerRange, head.weight!.shape, generator: g));
+                    head.bias?.zero_();
+                }
+                foreach (var key in new[] { "score.weight", "score.bias" })
+                    if (weights.Remove(key, out var old)) old.Dispose();
+                weights["score.weight"] = head.weight!.detach().clone().DetachFromDisposeScope();
+                if (head.bias is not null) weights["score.bias"] = head.bias.detach().clone().DetachFromDisposeScope();
+            }
+            LoadWeights(weights, files.Count == 1 ? files[0] : directory);
+        }
+        finally
+        {
+            foreach (var t in weights.Values) t.Dispose();
+        }
+    }
+
     /// <summary>Keys a checkpoint may hold that this model derives instead of storing (e.g. a tied lm_head).</summary>
     protected virtual bool IsDerivedKey(string key) => key.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal);
 
@@ -79,6 +137,23 @@ public abstract class PretrainedModel : nn.Module
     /// PyTorch pickles (.bin) are refused: they can execute code.</summary>
     public void LoadWeightsFromFolder(string directory)
     {
+        var files = WeightFiles(directory);
+        var all = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var f in files)
+                foreach (var (k, v) in Safetensors.Load(f)) all[k] = v;
+            LoadWeights(all, files.Count == 1 ? files[0] : directory);
+        }
+        finally
+        {
+            foreach (var t in all.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>The safetensors files of a model folder (one file, or the shards of its index).</summary>
+    static List<string> WeightFiles(string directory)
+    {
         var single = Path.Combine(directory, "model.safetensors");
         var index = Path.Combine(directory, "model.safetensors.index.json");
         var files = new List<string>();
@@ -93,18 +168,7 @@ public abstract class PretrainedModel : nn.Module
             throw new NotSupportedException($"{directory}: only PyTorch pickle weights (*.bin) were found. Pickles can execute code and are never loaded; convert the checkpoint to safetensors (transformers: save_pretrained(..., safe_serialization=True)).");
         else
             throw new FileNotFoundException($"{directory}: no model.safetensors or model.safetensors.index.json.");
-
-        var all = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        try
-        {
-            foreach (var f in files)
-                foreach (var (k, v) in Safetensors.Load(f)) all[k] = v;
-            LoadWeights(all, files.Count == 1 ? files[0] : directory);
-        }
-        finally
-        {
-            foreach (var t in all.Values) t.Dispose();
-        }
+        return files;
     }
 
     /// <summary>transformers' default max_shard_size (5 GB).</summary>

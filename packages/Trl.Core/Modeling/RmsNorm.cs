@@ -5,12 +5,12 @@ using static TorchSharp.torch;
 namespace Trl.Modeling;
 
 /// <summary>RMSNorm as in Hugging Face Llama/Qwen: normalise in float32, cast back, then scale.</summary>
-public sealed class RmsNorm : nn.Module<Tensor, Tensor>
+internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     readonly double _eps;
 #pragma warning disable IDE1006, CA1051 // field names are the HF state-dict keys
     /// <summary>The learned scale.</summary>
-    public readonly Parameter weight;
+    internal readonly Parameter weight;
 #pragma warning restore IDE1006, CA1051
 
     /// <summary>Creates a norm over the last dimension of size <paramref name="size"/>.</summary>

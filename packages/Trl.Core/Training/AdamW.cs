@@ -6,7 +6,7 @@ namespace Trl.Training;
 /// <summary>AdamW with PyTorch's math (the same update as torch.optim.AdamW, fused or not):
 /// p ← p·(1 − lr·wd); m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε).
 /// State is created lazily and each parameter is updated in its own dispose scope, so temporaries never pile up.</summary>
-public sealed class AdamW : IDisposable
+internal sealed class AdamW : IDisposable
 {
     readonly IReadOnlyList<(string Name, Parameter Parameter, bool Decay)> _params;
     readonly Dictionary<string, (Tensor M, Tensor V)> _state = new(StringComparer.Ordinal);

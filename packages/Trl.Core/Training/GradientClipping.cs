@@ -5,7 +5,7 @@ namespace Trl.Training;
 
 /// <summary>Global-norm gradient clipping with PyTorch's math and no host sync: the total norm stays a tensor
 /// (read it only when logging).</summary>
-public static class GradientClipping
+internal static class GradientClipping
 {
     /// <summary>Scales all gradients by min(1, max/(‖g‖+1e-6)) when <paramref name="maxNorm"/> &gt; 0, and returns
     /// the pre-clip total norm as a 0-d float32 tensor.</summary>

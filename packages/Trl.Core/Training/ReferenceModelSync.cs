@@ -6,7 +6,7 @@ namespace Trl.Training;
 /// <summary>TR-DPO's reference-model update (TRL's SyncRefModelCallback, sync_ref_model): every
 /// <c>ref_model_sync_steps</c> optimizer steps the frozen reference moves towards the policy,
 /// θ_ref ← α·θ + (1 − α)·θ_ref with α = <c>ref_model_mixup_alpha</c>. Parameters are paired by name.</summary>
-public sealed class ReferenceModelSync : ITrainerCallback
+internal sealed class ReferenceModelSync : ITrainerCallback
 {
     readonly List<(Tensor Policy, Tensor Reference)> _pairs;
     readonly double _alpha;

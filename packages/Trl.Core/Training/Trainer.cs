@@ -274,6 +274,10 @@ public abstract class Trainer<TExample> : IDisposable
         return final;
     }
 
+    /// <summary>Restores what a trainer keeps beyond the model, optimizer and trainer state (running baselines, sampling
+    /// state …) from a checkpoint folder written by <see cref="WriteCheckpointFiles"/>.</summary>
+    protected virtual void ReadCheckpointFiles(string directory) { }
+
     /// <summary>Writes a checkpoint's files (model, optimizer state, trainer_state.json) into a folder.</summary>
     protected virtual void WriteCheckpointFiles(string directory)
     {
@@ -314,6 +318,7 @@ public abstract class Trainer<TExample> : IDisposable
         State.Epoch = saved.Epoch;
         State.NumTokens = saved.NumTokens;
         State.LogHistory.AddRange(saved.LogHistory);
+        ReadCheckpointFiles(dir);
         _logger.LogInformation("Resumed from {Dir} at step {Step}.", dir, saved.GlobalStep);
     }
 

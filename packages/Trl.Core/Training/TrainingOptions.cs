@@ -57,9 +57,6 @@ public record TrainingOptions
     /// <summary>Bad dataset rows: "error" stops with the file, row and field; "skip" logs, counts and skips them.</summary>
     public string BadRows { get; init; } = "error";
 
-    /// <summary><see cref="BadRows"/> as a policy.</summary>
-    public Trl.Data.BadRowPolicy BadRowPolicy => BadRows == "skip" ? Trl.Data.BadRowPolicy.Skip : Trl.Data.BadRowPolicy.Error;
-
     /// <summary>Compute in bfloat16 (weights are converted).</summary>
     public bool Bf16 { get; init; }
 

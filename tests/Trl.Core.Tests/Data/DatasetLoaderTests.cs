@@ -60,18 +60,24 @@ public class DatasetLoaderTests
     }
 
     [Test]
-    public void BadRowsAreNamedOrSkippedAndCounted()
+    public void BadRowsAndUnparsableLinesAreNamedOrSkippedAndCounted()
     {
         var dir = Temp();
         var file = Path.Combine(dir, "train.jsonl");
-        File.WriteAllText(file, "{\"text\":\"a\"}\n{\"text\":7}\n{\"other\":1}\nnot json\n{\"text\":\"b\"}\n");
-        var rows = DatasetLoader.Read(file).Take(3).ToList();
-        var ex = Assert.Throws<InvalidDataException>(() => DatasetLoader.PrepareAll(rows, r => r.GetString("text"), BadRowPolicy.Error, null, out _));
+        File.WriteAllText(file, "{\"text\":\"a\"}\n{\"text\":7}\n{\"other\":1}\nnot json\n[1,2]\n{\"text\":\"b\"}\n");
+        var preparer = new TextPreparer();
+        var ex = Assert.Throws<InvalidDataException>(() => preparer.Prepare(DatasetLoader.Read(file)));
         Assert.That(ex!.Message, Does.Contain(file).And.Contain("row 2").And.Contain("'text'").And.Contain("string"));
-        var kept = DatasetLoader.PrepareAll(rows, r => r.GetString("text"), BadRowPolicy.Skip, null, out int skipped);
-        Assert.That(kept, Is.EqualTo(new[] { "a" }));
-        Assert.That(skipped, Is.EqualTo(2));
-        var bad = Assert.Throws<InvalidDataException>(() => DatasetLoader.Read(file).ToList());
-        Assert.That(bad!.Message, Does.Contain("row 4").And.Contain("not valid JSON"));
+        var prepared = preparer.Prepare(DatasetLoader.Read(file), BadRowPolicy.Skip);
+        Assert.That(prepared.Examples, Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(prepared.SkippedRows, Is.EqualTo(4));
+        Assert.That(prepared.SkipReasons[2], Does.Contain("row 4").And.Contain("not valid JSON"));
+        Assert.That(prepared.SkipReasons[3], Does.Contain("row 5").And.Contain("JSON object"));
+    }
+
+    /// <summary>The smallest preparer: the text column of each row.</summary>
+    sealed class TextPreparer : DatasetPreparer<string>
+    {
+        protected override IEnumerable<string> PrepareRow(DatasetRow row) => new[] { row.GetString("text") };
     }
 }

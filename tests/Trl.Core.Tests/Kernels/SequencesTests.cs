@@ -27,15 +27,4 @@ public class SequencesTests
         Assert.That(Sequences.TruncateKeepEnd(items, 3), Is.EqualTo(new long[] { 3, 4, 5 }));
         Assert.That(Sequences.TruncateKeepEnd(items, null), Is.EqualTo(items));
     }
-
-    [Test]
-    public void ShiftAlignsLogitsWithTheNextToken()
-    {
-        using var scope = NewDisposeScope();
-        var logits = zeros(2, 5, 7);
-        var ids = arange(10).reshape(2, 5);
-        var (l, t) = Sequences.ShiftForNextToken(logits, ids);
-        Assert.That(l.shape, Is.EqualTo(new long[] { 2, 4, 7 }));
-        Assert.That(t.data<long>().ToArray(), Is.EqualTo(new long[] { 1, 2, 3, 4, 6, 7, 8, 9 }));
-    }
 }

@@ -51,13 +51,13 @@ public class ChatTemplateTests
     [Test]
     public void UnsupportedConstructsAndRaiseExceptionAreClearErrors()
     {
-        var ex = Assert.Throws<TemplateException>(() => new Template("{% macro f() %}x{% endmacro %}"));
+        var ex = Assert.Throws<ChatTemplateException>(() => new Template("{% macro f() %}x{% endmacro %}"));
         Assert.That(ex!.Message, Does.Contain("macro"));
-        ex = Assert.Throws<TemplateException>(() => new Template("{{ x | wordcount }}").Render(new Dictionary<string, object?>()));
+        ex = Assert.Throws<ChatTemplateException>(() => new Template("{{ x | wordcount }}").Render(new Dictionary<string, object?>()));
         Assert.That(ex!.Message, Does.Contain("wordcount"));
-        ex = Assert.Throws<TemplateException>(() => new Template("{{ raise_exception('Roles must alternate') }}").Render(new Dictionary<string, object?>()));
+        ex = Assert.Throws<ChatTemplateException>(() => new Template("{{ raise_exception('Roles must alternate') }}").Render(new Dictionary<string, object?>()));
         Assert.That(ex!.Message, Does.Contain("Roles must alternate"));
-        ex = Assert.Throws<TemplateException>(() => new Template("{% if x %}open"));
+        ex = Assert.Throws<ChatTemplateException>(() => new Template("{% if x %}open"));
         Assert.That(ex!.Message, Does.Contain("never closed"));
     }
 }

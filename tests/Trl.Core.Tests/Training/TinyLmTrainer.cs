@@ -1,4 +1,3 @@
-using Trl.Data;
 using Trl.Kernels;
 using Trl.Modeling;
 using Trl.Training;
@@ -7,23 +6,25 @@ using static TorchSharp.torch;
 namespace Trl.Core.Tests.Training;
 
 /// <summary>The smallest real trainer: next-token loss over all tokens, for testing the shared loop.</summary>
-internal class TinyLmTrainer(CausalLM model, TrainingOptions options, IReadOnlyList<TokenizedExample> data)
-    : Trainer<TokenizedExample>(model, options, data)
+internal class TinyLmTrainer(CausalLM model, TrainingOptions options, IReadOnlyList<TinyLmExample> data)
+    : Trainer<TinyLmExample>(model, options, data)
 {
-    readonly LanguageModelingCollator _collator = new(padTokenId: 0, completionOnlyLoss: false);
 
     public Action<string>? FailWhileWriting { get; init; }
 
-    protected override long CountLossItems(IReadOnlyList<TokenizedExample> microBatch) => microBatch.Sum(e => (long)e.InputIds.Count - 1);
+    protected override long CountLossItems(IReadOnlyList<TinyLmExample> microBatch) => microBatch.Sum(e => (long)e.InputIds.Count - 1);
 
-    protected override LossOutput ComputeLoss(IReadOnlyList<TokenizedExample> microBatch, StepContext context)
+    protected override LossOutput ComputeLoss(IReadOnlyList<TinyLmExample> microBatch, StepContext context)
     {
-        using var batch = _collator.Collate(microBatch);
-        var logits = model.Forward(batch.InputIds, batch.AttentionMask);
-        var (l, y) = Sequences.ShiftForNextToken(logits, batch.Labels);
-        var valid = y.ne(Sequences.IgnoreIndex);
-        var logp = LogProbs.SelectiveLogSoftmax(l, y.masked_fill(valid.logical_not(), 0));
-        var loss = -(logp * valid.to_type(ScalarType.Float32)).sum() / context.NumItemsInBatch;
+        var rows = microBatch.Select(e => e.InputIds).ToList();
+        using var ids = SequencePadding.PadIds(rows, 0);
+        using var attention = SequencePadding.AttentionMask(rows);
+        long t = ids.shape[1] - 1;
+        var logits = model.Forward(ids, attention).narrow(1, 0, t);
+        var y = ids.narrow(1, 1, t);
+        var valid = attention.narrow(1, 1, t).to_type(ScalarType.Float32);
+        var logp = LogProbs.SelectiveLogSoftmax(logits, y);
+        var loss = -(logp * valid).sum() / context.NumItemsInBatch;
         return new LossOutput(loss, new Dictionary<string, Tensor>());
     }
 
@@ -33,10 +34,13 @@ internal class TinyLmTrainer(CausalLM model, TrainingOptions options, IReadOnlyL
         FailWhileWriting?.Invoke(directory);
     }
 
-    public static List<TokenizedExample> Data(int count, int seed)
+    public static List<TinyLmExample> Data(int count, int seed)
     {
         var rng = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => new TokenizedExample(
+        return Enumerable.Range(0, count).Select(_ => new TinyLmExample(
             Enumerable.Range(0, rng.Next(4, 12)).Select(_ => (long)rng.Next(3, 512)).ToArray())).ToList();
     }
 }
+
+/// <summary>One token sequence of the tiny trainer.</summary>
+internal sealed record TinyLmExample(IReadOnlyList<long> InputIds);

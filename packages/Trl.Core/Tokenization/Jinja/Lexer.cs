@@ -26,7 +26,7 @@ internal static class Lexer
             char type = template[open + 1];
             string close = type switch { '{' => "}}", '%' => "%}", _ => "#}" };
             int end = template.IndexOf(close, open + 2, StringComparison.Ordinal);
-            if (end < 0) throw new TemplateException($"chat template: unclosed tag at position {open}.");
+            if (end < 0) throw new ChatTemplateException($"chat template: unclosed tag at position {open}.");
             int innerStart = open + 2, innerEnd = end;
             if (innerStart < innerEnd && template[innerStart] == '-') innerStart++;
             trimNextLeft = innerEnd > innerStart && template[innerEnd - 1] == '-';
@@ -81,7 +81,7 @@ internal static class Lexer
                     else sb.Append(expr[i]);
                     i++;
                 }
-                if (i >= expr.Length) throw new TemplateException($"chat template: unterminated string at position {position}.");
+                if (i >= expr.Length) throw new ChatTemplateException($"chat template: unterminated string at position {position}.");
                 i++;
                 tokens.Add(sb.ToString());
             }
@@ -90,7 +90,7 @@ internal static class Lexer
                 string two = i + 1 < expr.Length ? expr.Substring(i, 2) : "";
                 if (two is "==" or "!=" or "<=" or ">=") { tokens.Add(two); i += 2; }
                 else if ("+-*/%~()[]{}.,:|<>=".Contains(c, StringComparison.Ordinal)) { tokens.Add(c.ToString()); i++; }
-                else throw new TemplateException($"chat template: unexpected character '{c}' at position {position}.");
+                else throw new ChatTemplateException($"chat template: unexpected character '{c}' at position {position}.");
             }
         }
         return tokens;

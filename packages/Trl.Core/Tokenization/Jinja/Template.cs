@@ -7,8 +7,8 @@ namespace Trl.Tokenization.Jinja;
 /// <summary>A parsed Jinja chat template. Supports what chat templates use: for (with loop.*, filters, else),
 /// if/elif/else, set (also namespace attributes), {% generation %} blocks, expressions with + ~ and or not in is,
 /// comparisons, indexing and slicing, ternaries, string/dict methods, common filters, raise_exception and
-/// namespace(). Anything else is rejected with a <see cref="TemplateException"/> when the template is parsed.</summary>
-public sealed class Template
+/// namespace(). Anything else is rejected with a <see cref="ChatTemplateException"/> when the template is parsed.</summary>
+internal sealed class Template
 {
     delegate object? Expr(Scope scope);
     abstract record Node;
@@ -28,7 +28,7 @@ public sealed class Template
         var pieces = Lexer.Split(source);
         int i = 0;
         _nodes = ParseBlock(pieces, ref i, Array.Empty<string>(), out _);
-        if (i < pieces.Count) throw new TemplateException($"chat template: unexpected '{pieces[i].Content}' at position {pieces[i].Position}.");
+        if (i < pieces.Count) throw new ChatTemplateException($"chat template: unexpected '{pieces[i].Content}' at position {pieces[i].Position}.");
     }
 
     /// <summary>Renders with the given variables; also returns the character spans of {% generation %} blocks.</summary>
@@ -69,10 +69,10 @@ public sealed class Template
                     {
                         var body = ParseBlock(pieces, ref i, new[] { "elif", "else", "endif" }, out var t);
                         branches.Add((cond, body));
-                        if (t is null) throw new TemplateException($"chat template: 'if' at position {p.Position} is never closed.");
+                        if (t is null) throw new ChatTemplateException($"chat template: 'if' at position {p.Position} is never closed.");
                         var tp = pieces[i++];
                         if (t == "elif") { cond = new ExpressionParser(tp.Content[4..].Trim(), tp.Position).ParseAll(); continue; }
-                        if (t == "else") { elseBody = ParseBlock(pieces, ref i, new[] { "endif" }, out var t2); if (t2 is null) throw new TemplateException($"chat template: 'if' at position {p.Position} is never closed."); i++; }
+                        if (t == "else") { elseBody = ParseBlock(pieces, ref i, new[] { "endif" }, out var t2); if (t2 is null) throw new ChatTemplateException($"chat template: 'if' at position {p.Position} is never closed."); i++; }
                         break;
                     }
                     nodes.Add(new IfNode(branches, elseBody));
@@ -81,7 +81,7 @@ public sealed class Template
                 case "for":
                 {
                     int inAt = rest.IndexOf(" in ", StringComparison.Ordinal);
-                    if (inAt < 0) throw new TemplateException($"chat template: malformed 'for' at position {p.Position}.");
+                    if (inAt < 0) throw new ChatTemplateException($"chat template: malformed 'for' at position {p.Position}.");
                     var names = rest[..inAt].Split(',').Select(n => n.Trim()).ToArray();
                     var parser = new ExpressionParser(rest[(inAt + 4)..], p.Position);
                     var iterable = parser.ParseExpression(allowTernary: false);
@@ -89,7 +89,7 @@ public sealed class Template
                     if (parser.TryKeyword("if")) filter = parser.ParseExpression();
                     parser.ExpectEnd();
                     var body = ParseBlock(pieces, ref i, new[] { "else", "endfor" }, out var t);
-                    if (t is null) throw new TemplateException($"chat template: 'for' at position {p.Position} is never closed.");
+                    if (t is null) throw new ChatTemplateException($"chat template: 'for' at position {p.Position} is never closed.");
                     List<Node>? elseBody = null;
                     i++;
                     if (t == "else") { elseBody = ParseBlock(pieces, ref i, new[] { "endfor" }, out _); i++; }
@@ -99,7 +99,7 @@ public sealed class Template
                 case "set":
                 {
                     int eq = rest.IndexOf('=', StringComparison.Ordinal);
-                    if (eq < 0) throw new TemplateException($"chat template: block 'set' at position {p.Position} is not supported.");
+                    if (eq < 0) throw new ChatTemplateException($"chat template: block 'set' at position {p.Position} is not supported.");
                     var target = rest[..eq].Trim().Split('.');
                     nodes.Add(new SetNode(target[0], target.Length > 1 ? target[1] : null, new ExpressionParser(rest[(eq + 1)..], p.Position).ParseAll()));
                     break;
@@ -107,13 +107,13 @@ public sealed class Template
                 case "generation":
                 {
                     var body = ParseBlock(pieces, ref i, new[] { "endgeneration" }, out var t);
-                    if (t is null) throw new TemplateException($"chat template: 'generation' at position {p.Position} is never closed.");
+                    if (t is null) throw new ChatTemplateException($"chat template: 'generation' at position {p.Position} is never closed.");
                     i++;
                     nodes.Add(new GenerationNode(body));
                     break;
                 }
                 default:
-                    throw new TemplateException($"chat template: statement '{keyword}' at position {p.Position} is not supported.");
+                    throw new ChatTemplateException($"chat template: statement '{keyword}' at position {p.Position} is not supported.");
             }
         }
         return nodes;
@@ -138,7 +138,7 @@ public sealed class Template
                 case SetNode s:
                     if (s.Attribute is null) scope.Set(s.Name, s.Value(scope));
                     else if (scope.Get(s.Name) is Namespace ns) ns[s.Attribute] = s.Value(scope);
-                    else throw new TemplateException($"chat template: cannot set '{s.Name}.{s.Attribute}': '{s.Name}' is not a namespace.");
+                    else throw new ChatTemplateException($"chat template: cannot set '{s.Name}.{s.Attribute}': '{s.Name}' is not a namespace.");
                     break;
                 case GenerationNode g:
                 {
@@ -159,7 +159,7 @@ public sealed class Template
             string s => s.Select(c => (object?)c.ToString()).ToList(),
             IEnumerable e => e.Cast<object?>().ToList(),
             null or Undefined => new List<object?>(),
-            var other => throw new TemplateException($"chat template: cannot loop over '{Values.Render(other)}'."),
+            var other => throw new ChatTemplateException($"chat template: cannot loop over '{Values.Render(other)}'."),
         };
         var items = new List<object?>();
         foreach (var item in source)
@@ -187,7 +187,7 @@ public sealed class Template
     static void Bind(string[] names, object? item, Scope scope)
     {
         if (names.Length == 1) { scope.Vars[names[0]] = item; return; }
-        var parts = item as IList ?? throw new TemplateException("chat template: cannot unpack a loop item.");
+        var parts = item as IList ?? throw new ChatTemplateException("chat template: cannot unpack a loop item.");
         for (int k = 0; k < names.Length; k++) scope.Vars[names[k]] = k < parts.Count ? parts[k] : Undefined.Instance;
     }
 
@@ -207,7 +207,7 @@ public sealed class Template
 
         string? Peek(int k = 0) => _i + k < _t.Count ? _t[_i + k] : null;
         string Next() => _i < _t.Count ? _t[_i++] : throw Error("unexpected end of expression");
-        TemplateException Error(string what) => new($"chat template: {what} in '{source}' at position {position}.");
+        ChatTemplateException Error(string what) => new($"chat template: {what} in '{source}' at position {position}.");
         void Expect(string tok) { if (Next() != tok) throw Error($"expected '{tok}'"); }
         public bool TryKeyword(string kw) { if (Peek() == kw) { _i++; return true; } return false; }
         public void ExpectEnd() { if (_i < _t.Count) throw Error($"unexpected '{_t[_i]}'"); }
@@ -402,7 +402,7 @@ public sealed class Template
                 var args = Args();
                 return t switch
                 {
-                    "raise_exception" => s => throw new TemplateException("chat template raised: " + Values.Render(args.Positional.FirstOrDefault()?.Invoke(s))),
+                    "raise_exception" => s => throw new ChatTemplateException("chat template raised: " + Values.Render(args.Positional.FirstOrDefault()?.Invoke(s))),
                     "namespace" => s => { var ns = new Namespace(); foreach (var (k, v) in args.Named) ns[k] = v(s); return ns; },
                     "range" => s => { var a = args.Positional.Select(x => (long)Values.Number(x(s))).ToList(); long from = a.Count > 1 ? a[0] : 0, to = a.Count > 1 ? a[1] : a[0]; var r = new List<object?>(); for (long k = from; k < to; k++) r.Add(k); return r; },
                     _ => throw Error($"function '{t}' is not supported"),
@@ -434,13 +434,13 @@ public sealed class Template
             "true" => v is true,
             "false" => v is false,
             "equalto" or "sameas" => Values.Same(v, arg),
-            _ => throw new TemplateException($"chat template: test 'is {test}' is not supported."),
+            _ => throw new ChatTemplateException($"chat template: test 'is {test}' is not supported."),
         };
 
         static object? Member(object? target, string name) => target switch
         {
             IDictionary<string, object?> d => d.TryGetValue(name, out var v) ? v : Undefined.Instance,
-            Undefined => throw new TemplateException($"chat template: '{name}' of an undefined value."),
+            Undefined => throw new ChatTemplateException($"chat template: '{name}' of an undefined value."),
             _ => Undefined.Instance,
         };
 
@@ -449,7 +449,7 @@ public sealed class Template
             IDictionary<string, object?> d => d.TryGetValue(Values.Render(key), out var v) ? v : Undefined.Instance,
             IList l => Values.Number(key) is var n && (n < 0 ? l.Count + (int)n : (int)n) is var k && k >= 0 && k < l.Count ? l[k] : Undefined.Instance,
             string s => Values.Number(key) is var n2 && (n2 < 0 ? s.Length + (int)n2 : (int)n2) is var k2 && k2 >= 0 && k2 < s.Length ? s[k2].ToString() : Undefined.Instance,
-            _ => throw new TemplateException($"chat template: cannot index '{Values.Render(target)}'."),
+            _ => throw new ChatTemplateException($"chat template: cannot index '{Values.Render(target)}'."),
         };
 
         static object? Slice(object? target, object? start, object? stop)
@@ -479,7 +479,7 @@ public sealed class Template
                     "replace" => s.Replace(Arg(0), Arg(1), StringComparison.Ordinal),
                     "split" => (args.Count > 0 ? s.Split(Arg(0)) : s.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).Cast<object?>().ToList(),
                     "title" => CultureInfo.InvariantCulture.TextInfo.ToTitleCase(s),
-                    _ => throw new TemplateException($"chat template: string method '{name}' is not supported."),
+                    _ => throw new ChatTemplateException($"chat template: string method '{name}' is not supported."),
                 };
             }
             if (target is IDictionary<string, object?> d)
@@ -490,10 +490,10 @@ public sealed class Template
                     "items" => d.Select(kv => (object?)new List<object?> { kv.Key, kv.Value }).ToList(),
                     "keys" => d.Keys.Cast<object?>().ToList(),
                     "values" => d.Values.ToList(),
-                    _ => throw new TemplateException($"chat template: mapping method '{name}' is not supported."),
+                    _ => throw new ChatTemplateException($"chat template: mapping method '{name}' is not supported."),
                 };
             }
-            throw new TemplateException($"chat template: method '{name}' on '{Values.Render(target)}' is not supported.");
+            throw new ChatTemplateException($"chat template: method '{name}' on '{Values.Render(target)}' is not supported.");
         }
 
         static object? Filter(string name, object? v, List<object?> args, Dictionary<string, object?> named) => name switch
@@ -513,7 +513,7 @@ public sealed class Template
             "join" => string.Join(args.Count > 0 ? Values.Render(args[0]) : "", ((IEnumerable)v!).Cast<object?>().Select(Values.Render)),
             "default" or "d" => v is Undefined || (args.Count > 1 && Values.Truthy(args[1]) && !Values.Truthy(v)) ? (args.Count > 0 ? args[0] : "") : v,
             "items" => ((IDictionary<string, object?>)v!).Select(kv => (object?)new List<object?> { kv.Key, kv.Value }).ToList(),
-            _ => throw new TemplateException($"chat template: filter '{name}' is not supported."),
+            _ => throw new ChatTemplateException($"chat template: filter '{name}' is not supported."),
         };
     }
 }

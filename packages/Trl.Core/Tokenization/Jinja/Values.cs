@@ -58,13 +58,13 @@ internal static class Values
         long l => l,
         int i => i,
         bool b => b ? 1 : 0,
-        _ => throw new TemplateException($"chat template: '{Render(v)}' is not a number."),
+        _ => throw new ChatTemplateException($"chat template: '{Render(v)}' is not a number."),
     };
 
     public static int Compare(object? a, object? b) =>
         IsNumber(a) && IsNumber(b) ? Number(a).CompareTo(Number(b))
         : a is string sa && b is string sb ? string.CompareOrdinal(sa, sb)
-        : throw new TemplateException("chat template: values cannot be ordered.");
+        : throw new ChatTemplateException("chat template: values cannot be ordered.");
 
     public static string ToJson(object? v) => JsonSerializer.Serialize(ToPlain(v), new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping })
         .Replace(",", ", ", StringComparison.Ordinal).Replace("\":", "\": ", StringComparison.Ordinal);

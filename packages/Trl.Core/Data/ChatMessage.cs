@@ -1,4 +1,0 @@
-namespace Trl.Data;
-
-/// <summary>One message of a conversation.</summary>
-public sealed record ChatMessage(string Role, string Content);

@@ -1,0 +1,6 @@
+namespace Trl.Orpo;
+
+/// <summary>A preference pair tokenized as TRL's ORPOTrainer does: prompt ids (BOS first when the tokenizer has one),
+/// and prompt+answer+EOS ids for chosen and rejected, with labels −100 over the prompt.</summary>
+public sealed record OrpoExample(IReadOnlyList<long> PromptIds, IReadOnlyList<long> ChosenIds, IReadOnlyList<long> ChosenLabels,
+    IReadOnlyList<long> RejectedIds, IReadOnlyList<long> RejectedLabels);
