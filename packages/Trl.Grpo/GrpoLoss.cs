@@ -27,89 +27,105 @@ public static class GrpoLoss
         var mask = x.Mask.to_type(lp.dtype);
         var adv = x.Advantages.dim() == 1 ? x.Advantages.unsqueeze(1) : x.Advantages;
         var old = x.OldPerTokenLogps ?? lp.detach();
-        double epsLow = config.Epsilon, epsHigh = config.EffectiveEpsilonHigh;
-        string lossType = config.LossType;
 
         var entropyMask = config.TopEntropyQuantile < 1.0 ? HighEntropyMask(x.Entropies, mask, 1 - config.TopEntropyQuantile) : null;
-        Tensor? offPolicyKeep = null;
-        if (config.OffPolicyMaskThreshold is double threshold)
-        {
-            var seqKl = ((old - lp.detach()) * mask).sum(1, keepdim: true) / mask.sum(1, keepdim: true).clamp_min(1.0);
-            offPolicyKeep = adv.ge(0).logical_or(seqKl.le(threshold)).to_type(mask.dtype);
-        }
-
         var logRatio = lp - old;
         var logWeights = config.ImportanceSamplingLevel == "sequence"
             ? ((logRatio * mask).sum(-1) / mask.sum(-1).clamp_min(1.0)).unsqueeze(-1)
             : logRatio;
-        var coef1 = logWeights.exp();
+        var ratio = logWeights.exp();
+        var kl = config.Beta != 0.0 ? ReferenceKl(config, x, lp, ratio) : null;
 
-        Tensor? kl = null;
-        if (config.Beta != 0.0)
-        {
-            var refLp = x.RefPerTokenLogps ?? throw new ArgumentException("beta != 0 needs the reference log-probs.", nameof(x));
-            kl = (refLp - lp).exp() - (refLp - lp) - 1;
-            if (config.UseBiasCorrectionKl) kl = kl * coef1;
-        }
-
-        Tensor perToken;
-        Tensor? phi = null;
-        switch (lossType)
-        {
-            case "cispo":
-                perToken = -coef1.clamp_max(epsHigh).detach() * adv * lp;
-                break;
-            case "sapo":
-                var tau = where(adv.gt(0), full_like(adv, config.SapoTemperaturePos), full_like(adv, config.SapoTemperatureNeg));
-                perToken = -(sigmoid(tau * (coef1 - 1)) * 4 / tau) * adv;
-                break;
-            case "vespo":
-                phi = VespoWeights(adv, logRatio.detach(), mask, config);
-                perToken = -phi * adv * lp;
-                break;
-            default:
-                var coef2 = coef1.clamp(1 - epsLow, 1 + epsHigh);
-                // Two-sided clipping caps the unclipped ratio; TRL's clip metrics then see the capped ratio too.
-                if (config.Delta is double delta) coef1 = coef1.clamp_max(delta);
-                perToken = -minimum(coef1 * adv, coef2 * adv);
-                break;
-        }
-        if (offPolicyKeep is not null) perToken = perToken * offPolicyKeep;
+        var (perToken, clippedRatio, phi) = PolicyTerm(config, lp, adv, logRatio, ratio, mask);
+        if (config.OffPolicyMaskThreshold is double threshold) perToken = perToken * OffPolicyKeep(old, lp, adv, mask, threshold);
         if (entropyMask is not null) perToken = perToken * entropyMask;
         if (kl is not null) perToken = perToken + config.Beta * kl;
 
+        var loss = Reduce(config, perToken, mask, x);
+        var metrics = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var effectiveMask = entropyMask is null ? mask : mask * entropyMask;
+        if (config.EntropyCoef != 0.0 || config.UseAdaptiveEntropy)
+            loss = AddEntropyBonus(config, loss, x, effectiveMask, entropyCoef, metrics);
+        Metrics(config, metrics, kl, x.Entropies, clippedRatio, adv, mask, phi);
+        return new Output(loss, metrics, (x.Entropies.detach() * effectiveMask).sum(), effectiveMask.sum());
+    }
+
+    /// <summary>k3 KL to the reference per token, exp(ref − lp) − (ref − lp) − 1 (times the ratio with the bias correction).</summary>
+    static Tensor ReferenceKl(GrpoConfig config, Inputs x, Tensor lp, Tensor ratio)
+    {
+        var refLp = x.RefPerTokenLogps ?? throw new ArgumentException("beta != 0 needs the reference log-probs.", nameof(x));
+        var kl = (refLp - lp).exp() - (refLp - lp) - 1;
+        return config.UseBiasCorrectionKl ? kl * ratio : kl;
+    }
+
+    /// <summary>Off-policy sequence mask: keep sequences with a non-negative advantage or a small KL to the sampler.</summary>
+    static Tensor OffPolicyKeep(Tensor old, Tensor lp, Tensor adv, Tensor mask, double threshold)
+    {
+        var seqKl = ((old - lp.detach()) * mask).sum(1, keepdim: true) / mask.sum(1, keepdim: true).clamp_min(1.0);
+        return adv.ge(0).logical_or(seqKl.le(threshold)).to_type(mask.dtype);
+    }
+
+    /// <summary>The per-token policy objective of the loss type; returns it with the ratio the clip metrics see and
+    /// VESPO's φ (when used).</summary>
+    static (Tensor PerToken, Tensor Ratio, Tensor? Phi) PolicyTerm(GrpoConfig config, Tensor lp, Tensor adv, Tensor logRatio, Tensor ratio, Tensor mask)
+    {
+        double epsLow = config.Epsilon, epsHigh = config.EffectiveEpsilonHigh;
+        switch (config.LossType)
+        {
+            case "cispo":
+                return (-ratio.clamp_max(epsHigh).detach() * adv * lp, ratio, null);
+            case "sapo":
+                var tau = where(adv.gt(0), full_like(adv, config.SapoTemperaturePos), full_like(adv, config.SapoTemperatureNeg));
+                return (-(sigmoid(tau * (ratio - 1)) * 4 / tau) * adv, ratio, null);
+            case "vespo":
+                var phi = VespoWeights(adv, logRatio.detach(), mask, config);
+                return (-phi * adv * lp, ratio, phi);
+            default:
+                var clipped = ratio.clamp(1 - epsLow, 1 + epsHigh);
+                // Two-sided clipping caps the unclipped ratio; TRL's clip metrics then see the capped ratio too.
+                var capped = config.Delta is double delta ? ratio.clamp_max(delta) : ratio;
+                return (-minimum(capped * adv, clipped * adv), capped, null);
+        }
+    }
+
+    /// <summary>The loss type's normalisation of the masked per-token loss.</summary>
+    static Tensor Reduce(GrpoConfig config, Tensor perToken, Tensor mask, Inputs x)
+    {
         double accumulation = x.Training ? x.GradientAccumulationSteps : 1.0;
         double tokenNormalizer = Math.Max(x.NumItemsInBatch, 1.0);
-        Tensor loss = lossType switch
+        return config.LossType switch
         {
             "grpo" or "sapo" => ((perToken * mask).sum(-1) / mask.sum(-1).clamp_min(1.0)).mean() / accumulation,
             "bnpo" => (perToken * mask).sum() / mask.sum().clamp_min(1.0) / accumulation,
             "dr_grpo" => (perToken * mask).sum() / (perToken.shape[0] * (double)config.MaxCompletionLength) / accumulation,
             "cispo" or "dapo" or "vespo" => (perToken * mask).sum() / tokenNormalizer,
             "luspo" => (perToken * mask.sum(1, keepdim: true)).mean() / accumulation,
-            _ => throw new ArgumentException($"Unknown loss type {lossType}."),
+            _ => throw new ArgumentException($"Unknown loss type {config.LossType}."),
         };
+    }
 
-        var metrics = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        var effectiveMask = entropyMask is null ? mask : mask * entropyMask;
-        var entropySum = (x.Entropies.detach() * effectiveMask).sum();
-        var entropyCount = effectiveMask.sum();
-        if (config.EntropyCoef != 0.0 || config.UseAdaptiveEntropy)
-        {
-            // TRL logs the policy loss before the bonus, undivided by the accumulation steps it was already divided by.
-            var policyLoss = lossType is "cispo" or "dapo" or "vespo" ? loss.detach() : loss.detach() * accumulation;
-            var entropyTerm = lossType is "cispo" or "dapo" or "vespo"
-                ? (x.Entropies * effectiveMask).sum() / tokenNormalizer
-                : (x.Entropies * effectiveMask).sum() / effectiveMask.sum().clamp_min(1.0) / accumulation;
-            loss = loss - entropyCoef * entropyTerm;
-            metrics["policy_loss"] = policyLoss;
-        }
+    /// <summary>Subtracts the entropy bonus, normalised as the loss is, and records the policy loss before it.</summary>
+    static Tensor AddEntropyBonus(GrpoConfig config, Tensor loss, Inputs x, Tensor effectiveMask, double entropyCoef, Dictionary<string, Tensor> metrics)
+    {
+        double accumulation = x.Training ? x.GradientAccumulationSteps : 1.0;
+        bool tokenNormalized = config.LossType is "cispo" or "dapo" or "vespo";
+        // TRL logs the policy loss before the bonus, undivided by the accumulation steps it was already divided by.
+        metrics["policy_loss"] = tokenNormalized ? loss.detach() : loss.detach() * accumulation;
+        var entropyTerm = tokenNormalized
+            ? (x.Entropies * effectiveMask).sum() / Math.Max(x.NumItemsInBatch, 1.0)
+            : (x.Entropies * effectiveMask).sum() / effectiveMask.sum().clamp_min(1.0) / accumulation;
+        return loss - entropyCoef * entropyTerm;
+    }
 
+    /// <summary>TRL's loss metrics: kl, entropy, and the clip ratios of the loss type.</summary>
+    static void Metrics(GrpoConfig config, Dictionary<string, Tensor> metrics, Tensor? kl, Tensor entropies, Tensor ratio, Tensor adv, Tensor mask, Tensor? phi)
+    {
         if (kl is not null) metrics["kl"] = GlobalMaskedMean(kl.detach(), mask);
-        metrics["entropy"] = GlobalMaskedMean(x.Entropies.detach(), mask);
-        if (lossType is "grpo" or "bnpo" or "dr_grpo" or "dapo" or "luspo")
+        metrics["entropy"] = GlobalMaskedMean(entropies.detach(), mask);
+        double epsLow = config.Epsilon, epsHigh = config.EffectiveEpsilonHigh;
+        if (config.LossType is "grpo" or "bnpo" or "dr_grpo" or "dapo" or "luspo")
         {
-            var c = coef1.detach();
+            var c = ratio.detach();
             var low = c.lt(1 - epsLow).logical_and(adv.lt(0)).to_type(mask.dtype);
             var high = c.gt(1 + epsHigh).logical_and(adv.gt(0)).to_type(mask.dtype);
             metrics["clip_ratio/low_mean"] = GlobalMaskedMean(low, mask);
@@ -118,11 +134,10 @@ public static class GrpoLoss
             metrics["clip_ratio/low_min"] = NanExtreme(SequenceMeans(low, mask), min: true);
             metrics["clip_ratio/high_max"] = NanExtreme(SequenceMeans(high, mask), min: false);
         }
-        else if (lossType == "cispo")
-            metrics["cispo_clip_ratio"] = GlobalMaskedMean(coef1.detach().gt(epsHigh).logical_and(adv.gt(0)).to_type(mask.dtype), mask);
-        else if (lossType == "vespo")
+        else if (config.LossType == "cispo")
+            metrics["cispo_clip_ratio"] = GlobalMaskedMean(ratio.detach().gt(epsHigh).logical_and(adv.gt(0)).to_type(mask.dtype), mask);
+        else if (config.LossType == "vespo")
             metrics["vespo/phi_seq_mean"] = GlobalMaskedMean(phi!, mask);
-        return new Output(loss, metrics, entropySum, entropyCount);
     }
 
     /// <summary>Tokens whose entropy is at least the <paramref name="quantile"/> of the valid tokens' entropies

@@ -57,8 +57,15 @@ public abstract class DatasetPreparer<TExample>
 }
 
 /// <summary>A prepared dataset: the examples, and how many rows were skipped as bad or dropped by the trainer's rules.</summary>
-public sealed record PreparedDataset<TExample>(IReadOnlyList<TExample> Examples, int SkippedRows, int DroppedRows)
+public sealed class PreparedDataset<TExample>(IReadOnlyList<TExample> examples, int skippedRows, int droppedRows)
 {
+    /// <summary>The examples.</summary>
+    public IReadOnlyList<TExample> Examples { get; } = examples ?? throw new ArgumentNullException(nameof(examples));
+    /// <summary>Bad rows skipped under <see cref="BadRowPolicy.Skip"/>.</summary>
+    public int SkippedRows { get; } = skippedRows;
+    /// <summary>Rows dropped by the trainer's rules (e.g. longer than max_length).</summary>
+    public int DroppedRows { get; } = droppedRows;
+
     /// <summary>Why each skipped row was skipped (file, row, field).</summary>
     public IReadOnlyList<string> SkipReasons { get; init; } = Array.Empty<string>();
 }

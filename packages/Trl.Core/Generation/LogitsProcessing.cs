@@ -4,7 +4,7 @@ namespace Trl.Generation;
 
 /// <summary>Next-token logits processors in transformers' order: repetition penalty, then temperature, top-k,
 /// top-p and min-p. Removed tokens get −∞.</summary>
-public static class LogitsProcessing
+internal static class LogitsProcessing
 {
     /// <summary>Applies the processors enabled in <paramref name="options"/> to logits [B, V]; <paramref name="seen"/>
     /// holds the ids so far [B, T] for the repetition penalty.</summary>

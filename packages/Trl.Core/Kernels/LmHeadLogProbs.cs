@@ -164,8 +164,17 @@ public static class LmHeadLogProbs
 
 /// <summary>What <see cref="LmHeadLogProbs.Compute"/> returns per position: log-probs of the targets; entropies when
 /// asked; and, with statistics, the mean logit over the vocabulary and the argmax id (no gradient).</summary>
-public sealed record TokenLogProbs(Tensor Logps, Tensor? Entropy, Tensor? MeanLogit, Tensor? Argmax)
+public sealed class TokenLogProbs(Tensor logps, Tensor? entropy, Tensor? meanLogit, Tensor? argmax)
 {
+    /// <summary>Log-probs of the targets.</summary>
+    public Tensor Logps { get; } = logps;
+    /// <summary>Entropies (nats), when asked.</summary>
+    public Tensor? Entropy { get; } = entropy;
+    /// <summary>Mean logit over the vocabulary, with statistics.</summary>
+    public Tensor? MeanLogit { get; } = meanLogit;
+    /// <summary>Argmax id, with statistics.</summary>
+    public Tensor? Argmax { get; } = argmax;
+
     /// <summary>log Σ_v p_v² per position (WPO's weighting term), when asked; no gradient.</summary>
     public Tensor? LogSquaredMass { get; init; }
 }

@@ -113,8 +113,12 @@ public sealed class CausalLM : PretrainedModel
         return lm_head is not null ? lm_head.call(hidden) : nn.functional.linear(hidden, model.embed_tokens.weight!);
     }
 
-    /// <summary>Logits [B, T, vocab]. See <see cref="DecoderModel.Forward"/> for the arguments.</summary>
-    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null, bool packed = false)
+    /// <summary>Logits [B, T, vocab]. See <see cref="DecoderModel.Forward(Tensor, Tensor?, Tensor?, bool, IList{Tensor}?)"/> for the arguments.</summary>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, bool packed = false) =>
+        Forward(inputIds, attentionMask, positionIds, null, packed);
+
+    /// <summary>Logits extending a KV cache (incremental decoding).</summary>
+    internal Tensor Forward(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, KvCache? cache, bool packed = false)
     {
         using var scope = NewDisposeScope();
         var hidden = model.Forward(inputIds, attentionMask, positionIds, cache, packed);

@@ -39,11 +39,13 @@ public sealed class DecoderModel : nn.Module
     /// <param name="inputIds">[B, T] token ids (only the new positions when a cache is used).</param>
     /// <param name="attentionMask">[B, past + T], 1 = real token; null = no padding.</param>
     /// <param name="positionIds">[B, T]; default past .. past+T−1.</param>
-    /// <param name="cache">KV cache to extend, or null.</param>
     /// <param name="packed">Position ids mark packed documents that must not attend to each other.</param>
     /// <param name="hiddenStates">When given, receives the embeddings and each layer's output (the last one normed), as transformers' output_hidden_states.</param>
-    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null,
-        bool packed = false, IList<Tensor>? hiddenStates = null)
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, bool packed = false, IList<Tensor>? hiddenStates = null) =>
+        Forward(inputIds, attentionMask, positionIds, null, packed, hiddenStates);
+
+    /// <summary>The forward pass extending a KV cache (incremental decoding).</summary>
+    internal Tensor Forward(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, KvCache? cache, bool packed = false, IList<Tensor>? hiddenStates = null)
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         using var scope = NewDisposeScope();

@@ -4,7 +4,7 @@ namespace Trl.Modeling;
 
 /// <summary>Keys and values of past positions, per layer, for incremental decoding. Its tensors are detached
 /// from dispose scopes and owned here, so a decode step's scope can end without freeing the cache.</summary>
-public sealed class KvCache : IDisposable
+internal sealed class KvCache : IDisposable
 {
     readonly Tensor?[] _keys;
     readonly Tensor?[] _values;

@@ -44,7 +44,7 @@ public static class Safetensors
     }
 
     /// <summary>Reads only the header: names, dtypes and shapes, in file order.</summary>
-    public static SafetensorsHeader ReadHeader(string path)
+    internal static SafetensorsHeader ReadHeader(string path)
     {
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         return ReadHeader(fs, path, out _);
@@ -183,7 +183,7 @@ public static class Safetensors
 }
 
 /// <summary>One tensor's description in a safetensors header.</summary>
-public sealed record SafetensorsEntry(string Name, ScalarType DType, long[] Shape, long Begin, long End);
+internal sealed record SafetensorsEntry(string Name, ScalarType DType, long[] Shape, long Begin, long End);
 
 /// <summary>The header of a safetensors file.</summary>
-public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Tensors, IReadOnlyDictionary<string, string> Metadata);
+internal sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Tensors, IReadOnlyDictionary<string, string> Metadata);

@@ -8,7 +8,7 @@ namespace Trl.Tokenization;
 /// BPE merges by rank over the characters, characters outside the vocabulary as their UTF-8 bytes (&lt;0xXX&gt;,
 /// byte_fallback) or as one fused unknown token, added tokens matched in the raw text first. Decoding reverses it:
 /// "▁" → space, byte tokens → UTF-8, and the one space the encoder prepended is stripped.</summary>
-public sealed class SentencePieceBpeTokenizer : ITextTokenizer
+internal sealed class SentencePieceBpeTokenizer : ITextTokenizer
 {
     const string Space = "\u2581";
     readonly Dictionary<string, long> _vocab;

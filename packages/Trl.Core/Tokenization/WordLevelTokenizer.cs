@@ -5,7 +5,7 @@ namespace Trl.Tokenization;
 /// <summary>The Hugging Face <c>tokenizers</c> WordLevel model with an optional Lowercase normalizer and the
 /// Whitespace pre-tokenizer (<c>\w+|[^\w\s]+</c>). Added tokens are matched in the raw text first, as the Rust
 /// library does. Decoding joins tokens with a space (no decoder).</summary>
-public sealed partial class WordLevelTokenizer : ITextTokenizer
+internal sealed partial class WordLevelTokenizer : ITextTokenizer
 {
     readonly Dictionary<string, long> _vocab;
     readonly Dictionary<long, string> _byId;

@@ -1,7 +1,7 @@
 namespace Trl.Training;
 
 /// <summary>transformers' learning-rate schedules as multipliers of the peak rate at a 0-based step.</summary>
-public static class LearningRateSchedules
+internal static class LearningRateSchedules
 {
     /// <summary>Supported lr_scheduler_type values.</summary>
     public static readonly IReadOnlyList<string> Names = new[] { "linear", "cosine", "constant", "constant_with_warmup" };

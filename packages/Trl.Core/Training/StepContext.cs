@@ -1,11 +1,17 @@
 namespace Trl.Training;
 
 /// <summary>What a loss computation needs to know about the optimizer step it belongs to.</summary>
-/// <param name="GradientAccumulationSteps">Micro-batches in this optimizer step.</param>
-/// <param name="NumItemsInBatch">Loss items (e.g. label tokens) over all micro-batches of the step, for
+/// <param name="gradientAccumulationSteps">Micro-batches in this optimizer step.</param>
+/// <param name="numItemsInBatch">Loss items (e.g. label tokens) over all micro-batches of the step, for
 /// token-count-aware normalisation as transformers' num_items_in_batch.</param>
-public sealed record StepContext(int GradientAccumulationSteps, long NumItemsInBatch)
+public sealed class StepContext(int gradientAccumulationSteps, long numItemsInBatch)
 {
+    /// <summary>Micro-batches in this optimizer step.</summary>
+    public int GradientAccumulationSteps { get; } = gradientAccumulationSteps;
+
+    /// <summary>Loss items over all micro-batches of the step (transformers' num_items_in_batch).</summary>
+    public long NumItemsInBatch { get; } = numItemsInBatch;
+
     /// <summary>True while <see cref="Trainer{TExample}.Evaluate"/> runs (no gradients, no trainer state changes).</summary>
     public bool Evaluating { get; init; }
 

@@ -36,8 +36,8 @@ public class FamilyConsistencyTests
         var ids = tensor(Enumerable.Range(0, 12).Select(i => (long)(i * 7 % 97)).ToArray(), new long[] { 1, 12 });
         var full = model.Forward(ids);
         using var cache = new KvCache(model.Config.NumHiddenLayers);
-        var steps = new List<Tensor> { model.Forward(ids.narrow(1, 0, 6), cache: cache) };
-        for (int i = 6; i < 12; i++) steps.Add(model.Forward(ids.narrow(1, i, 1), cache: cache));
+        var steps = new List<Tensor> { model.Forward(ids.narrow(1, 0, 6), null, null, cache) };
+        for (int i = 6; i < 12; i++) steps.Add(model.Forward(ids.narrow(1, i, 1), null, null, cache));
         TensorAssert.Close(cat(steps, 1), full, atol: 2e-5, what: $"{family}: cached vs full");
 
         var dir = Path.Combine(Path.GetTempPath(), "trl-tests", Guid.NewGuid().ToString("N"));

@@ -72,9 +72,9 @@ public class ModelParityTests(string set, string name)
         var ids = tensor(new long[] { 98, 266, 375, 350, 207, 59, 409, 323 }, new long[] { 1, 8 });
         var full = model.Forward(ids);
         using var cache = new KvCache(model.Config.NumHiddenLayers);
-        var prefix = model.Forward(ids.narrow(1, 0, 5), cache: cache);
+        var prefix = model.Forward(ids.narrow(1, 0, 5), null, null, cache);
         var steps = new List<Tensor> { prefix };
-        for (int i = 5; i < 8; i++) steps.Add(model.Forward(ids.narrow(1, i, 1), cache: cache));
+        for (int i = 5; i < 8; i++) steps.Add(model.Forward(ids.narrow(1, i, 1), null, null, cache));
         TensorAssert.Close(cat(steps, 1), full, atol: 2e-5, what: "cached vs full");
     }
 }
