@@ -18,6 +18,9 @@ public interface ITextTokenizer
     /// <summary>The special tokens.</summary>
     SpecialTokens Special { get; }
 
-    /// <summary>The Jinja chat template of tokenizer_config.json, if any.</summary>
+    /// <summary>The (default) Jinja chat template of tokenizer_config.json or chat_template.jinja, if any.</summary>
     string? ChatTemplate { get; }
+
+    /// <summary>Other named templates (tokenizer_config.json's list form, additional_chat_templates/*.jinja), by name.</summary>
+    IReadOnlyDictionary<string, string> NamedChatTemplates => new Dictionary<string, string>();
 }

@@ -15,6 +15,9 @@ public sealed class MlTokenizer(Tokenizer tokenizer, int vocabSize, SpecialToken
     /// <inheritdoc />
     public string? ChatTemplate { get; } = chatTemplate;
 
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> NamedChatTemplates { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Ids skipped by <see cref="Decode"/> with skipSpecialTokens (the added tokens marked special); when
     /// empty, the EOS, BOS and pad ids.</summary>
     public IReadOnlySet<long> SpecialTokenIds { get; init; } = new HashSet<long>();

@@ -15,6 +15,8 @@ public sealed record SpecialTokens
     public string? BosToken { get; init; }
     /// <summary>Beginning-of-sequence id.</summary>
     public long? BosTokenId { get; init; }
+    /// <summary>Unknown token.</summary>
+    public string? UnkToken { get; init; }
     /// <summary>Unknown token id.</summary>
     public long? UnkTokenId { get; init; }
 }

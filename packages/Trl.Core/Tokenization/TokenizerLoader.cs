@@ -15,9 +15,7 @@ public static class TokenizerLoader
         var tok = JsonNode.Parse(File.ReadAllText(tokenizerPath))!.AsObject();
         var configPath = Path.Combine(directory, "tokenizer_config.json");
         var config = File.Exists(configPath) ? JsonNode.Parse(File.ReadAllText(configPath))!.AsObject() : new JsonObject();
-        string? chatTemplate = config["chat_template"]?.GetValue<string>();
-        var jinja = Path.Combine(directory, "chat_template.jinja");
-        if (chatTemplate is null && File.Exists(jinja)) chatTemplate = File.ReadAllText(jinja);
+        var (chatTemplate, named) = ChatTemplatesOf(directory, config, configPath);
 
         var added = (tok["added_tokens"]?.AsArray() ?? new JsonArray())
             .Select(a => (a!["content"]!.GetValue<string>(), a["id"]!.GetValue<long>(), a["special"]?.GetValue<bool>() ?? false)).ToList();
@@ -34,16 +32,21 @@ public static class TokenizerLoader
             PadToken = Token("pad_token"), PadTokenId = Id(Token("pad_token")),
             EosToken = Token("eos_token"), EosTokenId = Id(Token("eos_token")),
             BosToken = Token("bos_token"), BosTokenId = Id(Token("bos_token")),
-            UnkTokenId = Id(model["unk_token"]?.GetValue<string>()),
+            UnkToken = Token("unk_token") ?? model["unk_token"]?.GetValue<string>(),
+            UnkTokenId = Id(Token("unk_token") ?? model["unk_token"]?.GetValue<string>()),
         };
         if (type == "BPE" && HfBpe.IsSentencePiece(tok))
-            return HfBpe.CreateSentencePiece(tok, added, special, chatTemplate, tokenizerPath);
+        {
+            var sp = HfBpe.CreateSentencePiece(tok, added, special, chatTemplate, tokenizerPath);
+            sp.NamedChatTemplates = named;
+            return sp;
+        }
         if (type == "BPE")
         {
             var addedIds = added.ToDictionary(a => a.Item1, a => checked((int)a.Item2), StringComparer.Ordinal);
             int vocabSize = (int)Math.Max(vocab.Values.DefaultIfEmpty(-1).Max(), added.Select(a => a.Item2).DefaultIfEmpty(-1).Max()) + 1;
             var specialIds = added.Where(a => a.Item3).Select(a => a.Item2).ToHashSet();
-            return new MlTokenizer(HfBpe.Create(tok, addedIds, tokenizerPath), vocabSize, special, chatTemplate) { SpecialTokenIds = specialIds };
+            return new MlTokenizer(HfBpe.Create(tok, addedIds, tokenizerPath), vocabSize, special, chatTemplate) { SpecialTokenIds = specialIds, NamedChatTemplates = named };
         }
         string? normalizer = tok["normalizer"]?["type"]?.GetValue<string>();
         if (normalizer is not (null or "Lowercase"))
@@ -51,6 +54,38 @@ public static class TokenizerLoader
         string? pre = tok["pre_tokenizer"]?["type"]?.GetValue<string>();
         if (pre is not ("Whitespace" or null))
             throw new NotSupportedException($"{tokenizerPath}: pre-tokenizer '{pre}' is not supported with WordLevel (supported: Whitespace).");
-        return new WordLevelTokenizer(vocab, added, model["unk_token"]?.GetValue<string>() ?? "<unk>", normalizer == "Lowercase", special, chatTemplate);
+        return new WordLevelTokenizer(vocab, added, model["unk_token"]?.GetValue<string>() ?? "<unk>", normalizer == "Lowercase", special, chatTemplate) { NamedChatTemplates = named };
+    }
+
+    /// <summary>The chat templates of a tokenizer folder as transformers finds them: tokenizer_config.json's
+    /// chat_template (a string, or a list of {name, template} whose "default" is the default), else chat_template.jinja;
+    /// named extras in additional_chat_templates/*.jinja.</summary>
+    static (string? Default, Dictionary<string, string> Named) ChatTemplatesOf(string directory, JsonObject config, string configPath)
+    {
+        var named = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? main = null;
+        switch (config["chat_template"])
+        {
+            case null: break;
+            case JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.String: main = v.GetValue<string>(); break;
+            case JsonArray list:
+                for (int i = 0; i < list.Count; i++)
+                {
+                    if (list[i] is not JsonObject entry || entry["name"] is not JsonValue n || n.GetValueKind() != System.Text.Json.JsonValueKind.String
+                        || entry["template"] is not JsonValue t || t.GetValueKind() != System.Text.Json.JsonValueKind.String)
+                        throw new InvalidDataException($"{configPath}: chat_template[{i}] must be an object with string 'name' and 'template'.");
+                    named[n.GetValue<string>()] = t.GetValue<string>();
+                }
+                if (named.Remove("default", out var d)) main = d;
+                break;
+            case var other: throw new InvalidDataException($"{configPath}: chat_template must be a string or a list of {{name, template}}, got {other.GetValueKind()}.");
+        }
+        var jinja = Path.Combine(directory, "chat_template.jinja");
+        if (main is null && File.Exists(jinja)) main = File.ReadAllText(jinja);
+        var extra = Path.Combine(directory, "additional_chat_templates");
+        if (Directory.Exists(extra))
+            foreach (var file in Directory.GetFiles(extra, "*.jinja").Order(StringComparer.Ordinal))
+                named.TryAdd(Path.GetFileNameWithoutExtension(file), File.ReadAllText(file));
+        return (main, named);
     }
 }

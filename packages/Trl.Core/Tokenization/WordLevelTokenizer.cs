@@ -37,6 +37,9 @@ internal sealed partial class WordLevelTokenizer : ITextTokenizer
     public string? ChatTemplate { get; }
 
     /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> NamedChatTemplates { get; internal set; } = new Dictionary<string, string>();
+
+    /// <inheritdoc />
     public IReadOnlyList<long> Encode(string text) => EncodeWithOffsets(text).Select(t => t.Id).ToArray();
 
     /// <inheritdoc />
