@@ -17,7 +17,7 @@ public class ChatTemplateGoldenTests
         ((JsonObject)Fixtures.Json(Path.Combine(Dir, file)))["goldens"]!.AsArray().Select(g => new TestCaseData(g!["template"]!.GetValue<string>(), g["context"]!.GetValue<string>())
             .SetName($"{Path.GetFileNameWithoutExtension(g["context"]!.GetValue<string>())}:{Path.GetFileNameWithoutExtension(g["template"]!.GetValue<string>())}"));
 
-    public static IEnumerable<TestCaseData> Main() => Goldens("goldens.json");
+    public static IEnumerable<TestCaseData> MainGoldens() => Goldens("goldens.json");
     public static IEnumerable<TestCaseData> Extra() => Goldens("goldens_extra.json");
 
     [OneTimeSetUp]
@@ -26,7 +26,7 @@ public class ChatTemplateGoldenTests
     [OneTimeTearDown]
     public void ReleaseTheClock() => JinjaBuiltins.Now = () => DateTime.Now;
 
-    [TestCaseSource(nameof(Main))]
+    [TestCaseSource(nameof(MainGoldens))]
     public void RendersAsTransformers(string template, string context) => Check("goldens.json", template, context);
 
     [TestCaseSource(nameof(Extra))]
