@@ -10,6 +10,7 @@ internal static class CliApp
     static readonly (string Name, string Summary)[] ToolCommands =
     [
         ("generate", "generate from a checkpoint"),
+        ("chat-template", "print what a chat template renders for a conversation"),
         ("env", "versions, device and native backend status"),
     ];
 
@@ -20,7 +21,7 @@ internal static class CliApp
         sb.AppendLine("\nexperimental (prerelease trainer packages; options and results may change):");
         foreach (var c in TrainerCommands.All.Where(c => c.Experimental)) sb.AppendLine($"  {c.Name,-11} {c.Summary} ({c.PackageId})");
         sb.AppendLine();
-        foreach (var (name, summary) in ToolCommands) sb.AppendLine($"  {name,-11} {summary}");
+        foreach (var (name, summary) in ToolCommands) sb.AppendLine($"  {name,-13} {summary}");
         sb.AppendLine("\ntrl <command> --help lists every field with its default.");
         sb.Append("With no --model_name_or_path / --dataset_name, each trainer runs on the embedded tiny model and string-reversal data.");
         return sb.ToString();
@@ -40,6 +41,7 @@ internal static class CliApp
             return args[0] switch
             {
                 "generate" => GenerateCommand.Run(rest, output),
+                "chat-template" => ChatTemplateCommand.Run(rest, output),
                 "env" => EnvCommand.Run(output),
                 _ => throw new CliException($"unknown command '{args[0]}' (commands: {string.Join(", ", TrainerCommands.All.Select(c => c.Name).Concat(ToolCommands.Select(t => t.Name)))})."),
             };

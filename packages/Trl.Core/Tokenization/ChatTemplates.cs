@@ -27,9 +27,17 @@ public static class ChatTemplates
         if (options.Documents is not null) context["documents"] = options.Documents.DeepClone();
         if (options.Variables is not null) foreach (var (k, v) in options.Variables) context[k] = v?.DeepClone();
         var template = Select(tokenizer, options.TemplateName, options.Tools is not null);
-        var rendering = Render(template, context, tokenizer.Special);
+        return Tokenize(tokenizer, Render(template, context, tokenizer.Special), template.HasGenerationBlocks);
+    }
+
+    /// <summary>Tokenizes a rendering as apply_chat_template(tokenize=True) does (no special tokens added) and maps its
+    /// generation spans to the assistant mask.</summary>
+    public static Rendered Tokenize(ITextTokenizer tokenizer, ChatTemplateRendering rendering, bool hasGenerationBlocks)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(rendering);
         var tokens = tokenizer.EncodeWithOffsets(rendering.Text);
-        return new Rendered(rendering.Text, tokens.Select(t => t.Id).ToArray(), AssistantMask(tokens, rendering.GenerationSpans), template.HasGenerationBlocks);
+        return new Rendered(rendering.Text, tokens.Select(t => t.Id).ToArray(), AssistantMask(tokens, rendering.GenerationSpans), hasGenerationBlocks);
     }
 
     /// <summary>Renders <paramref name="template"/> with a context as transformers does: messages, tools, documents and

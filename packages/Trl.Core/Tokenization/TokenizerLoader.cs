@@ -57,10 +57,28 @@ public static class TokenizerLoader
         return new WordLevelTokenizer(vocab, added, model["unk_token"]?.GetValue<string>() ?? "<unk>", normalizer == "Lowercase", special, chatTemplate) { NamedChatTemplates = named };
     }
 
+    /// <summary>The chat templates of a tokenizer folder that may have no tokenizer.json (a template-only checkout:
+    /// tokenizer_config.json's chat_template, chat_template.jinja, additional_chat_templates/*.jinja, as
+    /// <see cref="FromPretrained"/> finds them), or of one tokenizer_config.json file.</summary>
+    public static ChatTemplateSet LoadChatTemplates(string path)
+    {
+        bool isFile = File.Exists(path);
+        if (!isFile && !Directory.Exists(path)) throw new FileNotFoundException($"{path}: no such file or folder.", path);
+        var configPath = isFile ? path : Path.Combine(path, "tokenizer_config.json");
+        JsonObject config = new();
+        if (File.Exists(configPath))
+        {
+            try { config = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject ?? throw new InvalidDataException($"{configPath}: not a JSON object."); }
+            catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{configPath}: not valid JSON: {e.Message}", e); }
+        }
+        var (main, named) = ChatTemplatesOf(isFile ? null : path, config, configPath);
+        return new ChatTemplateSet(main, named);
+    }
+
     /// <summary>The chat templates of a tokenizer folder as transformers finds them: tokenizer_config.json's
     /// chat_template (a string, or a list of {name, template} whose "default" is the default), else chat_template.jinja;
     /// named extras in additional_chat_templates/*.jinja.</summary>
-    static (string? Default, Dictionary<string, string> Named) ChatTemplatesOf(string directory, JsonObject config, string configPath)
+    static (string? Default, Dictionary<string, string> Named) ChatTemplatesOf(string? directory, JsonObject config, string configPath)
     {
         var named = new Dictionary<string, string>(StringComparer.Ordinal);
         string? main = null;
@@ -80,6 +98,7 @@ public static class TokenizerLoader
                 break;
             case var other: throw new InvalidDataException($"{configPath}: chat_template must be a string or a list of {{name, template}}, got {other.GetValueKind()}.");
         }
+        if (directory is null) return (main, named);
         var jinja = Path.Combine(directory, "chat_template.jinja");
         if (main is null && File.Exists(jinja)) main = File.ReadAllText(jinja);
         var extra = Path.Combine(directory, "additional_chat_templates");
