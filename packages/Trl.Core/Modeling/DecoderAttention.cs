@@ -10,7 +10,7 @@ namespace Trl.Modeling;
 internal sealed class DecoderAttention : nn.Module
 {
     /// <summary>Projections, named as in transformers.</summary>
-    internal readonly Linear q_proj, k_proj, v_proj, o_proj;
+    internal readonly Projection q_proj, k_proj, v_proj, o_proj;
     /// <summary>Qwen3's per-head norms (null elsewhere).</summary>
     internal readonly RmsNorm? q_norm, k_norm;
     readonly int _heads, _kvHeads, _headDim;
@@ -22,10 +22,10 @@ internal sealed class DecoderAttention : nn.Module
         _heads = c.NumAttentionHeads;
         _kvHeads = c.NumKeyValueHeads;
         _headDim = c.HeadDim;
-        q_proj = nn.Linear(c.HiddenSize, _heads * _headDim, hasBias: c.AttentionBias);
-        k_proj = nn.Linear(c.HiddenSize, _kvHeads * _headDim, hasBias: c.AttentionBias);
-        v_proj = nn.Linear(c.HiddenSize, _kvHeads * _headDim, hasBias: c.AttentionBias);
-        o_proj = nn.Linear(_heads * _headDim, c.HiddenSize, hasBias: c.OutputBias);
+        q_proj = new Projection(c.HiddenSize, _heads * _headDim, c.AttentionBias);
+        k_proj = new Projection(c.HiddenSize, _kvHeads * _headDim, c.AttentionBias);
+        v_proj = new Projection(c.HiddenSize, _kvHeads * _headDim, c.AttentionBias);
+        o_proj = new Projection(_heads * _headDim, c.HiddenSize, c.OutputBias);
         if (c.QkNorm)
         {
             q_norm = new RmsNorm(_headDim, c.RmsNormEps);

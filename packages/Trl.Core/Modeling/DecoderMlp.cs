@@ -10,15 +10,15 @@ namespace Trl.Modeling;
 internal sealed class DecoderMlp : nn.Module<Tensor, Tensor>
 {
     /// <summary>Projections, named as in transformers.</summary>
-    internal readonly Linear gate_proj, up_proj, down_proj;
+    internal readonly Projection gate_proj, up_proj, down_proj;
 
     /// <summary>Creates the MLP of one layer.</summary>
     public DecoderMlp(ModelConfig c) : base(nameof(DecoderMlp))
     {
         ArgumentNullException.ThrowIfNull(c);
-        gate_proj = nn.Linear(c.HiddenSize, c.IntermediateSize, hasBias: c.MlpBias);
-        up_proj = nn.Linear(c.HiddenSize, c.IntermediateSize, hasBias: c.MlpBias);
-        down_proj = nn.Linear(c.IntermediateSize, c.HiddenSize, hasBias: c.MlpBias);
+        gate_proj = new Projection(c.HiddenSize, c.IntermediateSize, c.MlpBias);
+        up_proj = new Projection(c.HiddenSize, c.IntermediateSize, c.MlpBias);
+        down_proj = new Projection(c.IntermediateSize, c.HiddenSize, c.MlpBias);
         RegisterComponents();
     }
 

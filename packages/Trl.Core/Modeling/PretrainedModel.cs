@@ -49,7 +49,7 @@ public abstract class PretrainedModel : nn.Module
     /// <summary>Reads a folder's weights, giving a new classification head (not in the checkpoint: a causal LM's body,
     /// or a head of another size) transformers' initialisation — normal(0, initializer_range), zero bias — from
     /// <paramref name="seed"/> (null: the global generator). A causal LM's lm_head is left out.</summary>
-    protected void LoadBodyWithNewHead(string directory, Linear head, long? seed)
+    private protected void LoadBodyWithNewHead(string directory, Projection head, long? seed)
     {
         ArgumentNullException.ThrowIfNull(head);
         var files = WeightFiles(directory);
@@ -58,19 +58,19 @@ public abstract class PretrainedModel : nn.Module
         {
             foreach (var f in files)
                 foreach (var (k, v) in Safetensors.Load(f)) weights[k] = v;
-            bool fresh = !weights.TryGetValue("score.weight", out var w) || !w.shape.SequenceEqual(head.weight!.shape);
+            bool fresh = !weights.TryGetValue("score.weight", out var w) || !w.shape.SequenceEqual(head.weight.shape);
             if (fresh)
             {
                 using (no_grad())
                 using (var g = seed is long s ? new Generator((ulong)s) : null)
                 using (NewDisposeScope())
                 {
-                    head.weight!.copy_(normal(0, Config.InitializerRange, head.weight!.shape, generator: g));
+                    head.weight.copy_(normal(0, Config.InitializerRange, head.weight.shape, generator: g));
                     head.bias?.zero_();
                 }
                 foreach (var key in new[] { "score.weight", "score.bias" })
                     if (weights.Remove(key, out var old)) old.Dispose();
-                weights["score.weight"] = head.weight!.detach().clone().DetachFromDisposeScope();
+                weights["score.weight"] = head.weight.detach().clone().DetachFromDisposeScope();
                 if (head.bias is not null) weights["score.bias"] = head.bias.detach().clone().DetachFromDisposeScope();
             }
             LoadWeights(weights, files.Count == 1 ? files[0] : directory);

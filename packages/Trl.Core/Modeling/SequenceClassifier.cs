@@ -13,13 +13,13 @@ public sealed class SequenceClassifier : PretrainedModel
     /// <summary>The decoder stack.</summary>
     internal readonly DecoderModel model;
     /// <summary>The classification head [num_labels, hidden].</summary>
-    internal readonly Linear score;
+    internal readonly Projection score;
 
     /// <summary>Creates a randomly initialised classifier.</summary>
     public SequenceClassifier(ModelConfig config) : base(nameof(SequenceClassifier), config)
     {
         model = new DecoderModel(config);
-        score = nn.Linear(config.HiddenSize, config.NumLabels, hasBias: false);
+        score = new Projection(config.HiddenSize, config.NumLabels, hasBias: false);
         RegisterComponents();
     }
 

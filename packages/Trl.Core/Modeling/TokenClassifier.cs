@@ -13,13 +13,13 @@ public sealed class TokenClassifier : PretrainedModel
     /// <summary>The decoder stack.</summary>
     internal readonly DecoderModel model;
     /// <summary>The classification head [num_labels, hidden] + bias.</summary>
-    internal readonly Linear score;
+    internal readonly Projection score;
 
     /// <summary>Creates a randomly initialised classifier.</summary>
     public TokenClassifier(ModelConfig config) : base(nameof(TokenClassifier), config)
     {
         model = new DecoderModel(config);
-        score = nn.Linear(config.HiddenSize, config.NumLabels, hasBias: true);
+        score = new Projection(config.HiddenSize, config.NumLabels, hasBias: true);
         RegisterComponents();
     }
 

@@ -141,7 +141,7 @@ public class CheckpointTests
     public void SequenceClassifierLoadsTheScoreHead()
     {
         using var m = SequenceClassifier.FromPretrained(Fixtures.Trl("models", "qwen2_tiny_seqcls"));
-        Assert.That(m.score.weight!.shape, Is.EqualTo(new long[] { 1, 64 }));
+        Assert.That(m.score.weight.shape, Is.EqualTo(new long[] { 1, 64 }));
         using var scope = NewDisposeScope();
         var ids = tensor(new long[] { 5, 6, 7, 0, 8, 9, 10, 11 }, new long[] { 2, 4 });
         var scores = m.Forward(ids, ids.ne(0), padTokenId: 0);

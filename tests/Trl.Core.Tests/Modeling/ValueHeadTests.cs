@@ -28,7 +28,7 @@ public class ValueHeadTests
         var unpadded = valueModel.ForwardAllPositions(ids.narrow(0, 0, 1).narrow(1, 0, 4), null).squeeze(-1);
         TensorAssert.Close(values.narrow(0, 0, 1).narrow(1, 0, 4), unpadded, atol: 1e-5);
         (values * mask).sum().backward();
-        Assert.That(valueModel.score.weight!.grad, Is.Not.Null);
-        Assert.That(valueModel.score.weight!.grad!.abs().sum().item<float>(), Is.GreaterThan(0));
+        Assert.That(valueModel.score.weight.grad, Is.Not.Null);
+        Assert.That(valueModel.score.weight.grad!.abs().sum().item<float>(), Is.GreaterThan(0));
     }
 }
