@@ -111,7 +111,8 @@ public class DpoTrainer : Trainer<PreferenceExample>
     {
         using var batch = _collator.Collate(chunk);
         var (_, mask) = Targets(batch);
-        var logps = SequenceLogps(_reference?.Model ?? _policy, batch, mask, LengthWeights(mask, batch.Pairs));
+        var weights = LengthWeights(mask, batch.Pairs);
+        var logps = _reference is not null ? _reference.Score(m => SequenceLogps(m, batch, mask, weights)) : SequenceLogps(_policy, batch, mask, weights);
         return stack(new[] { logps.narrow(0, 0, chunk.Count), logps.narrow(0, chunk.Count, chunk.Count) }, 1);
     }
 

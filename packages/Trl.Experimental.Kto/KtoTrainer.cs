@@ -54,10 +54,10 @@ public class KtoTrainer : Trainer<KtoExample>
     /// <summary>Reference log-probs [B, 2] (completion, KL completion) of a chunk, for precompute_ref_log_probs.</summary>
     Tensor PrecomputeBatch(IReadOnlyList<KtoExample> chunk)
     {
-        var model = _reference?.Model ?? _policy;
         using var completions = _collator.Collate(chunk, kl: false);
         using var kl = _collator.Collate(chunk, kl: true);
-        return stack(new[] { SequenceLogps(model, completions, null, out _), SequenceLogps(model, kl, null, out _) }, 1);
+        Tensor Both(CausalLM model) => stack(new[] { SequenceLogps(model, completions, null, out _), SequenceLogps(model, kl, null, out _) }, 1);
+        return _reference is not null ? _reference.Score(Both) : Both(_policy);
     }
 
     /// <summary>Summed completion log-probs [B] of a collated batch; <paramref name="options"/> adds the statistics the

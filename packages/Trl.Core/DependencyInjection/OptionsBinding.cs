@@ -33,8 +33,16 @@ public static class OptionsBinding
     {
         ArgumentNullException.ThrowIfNull(type);
         return type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && p.Name != "EqualityContract")
+            .Where(p => p.CanWrite && p.Name != "EqualityContract" && IsText(p.PropertyType))
             .ToDictionary(p => SnakeCase(p.Name), StringComparer.Ordinal);
+    }
+
+    /// <summary>Types a field set from text can have (nested options such as peft_config are bound separately).</summary>
+    static bool IsText(Type type)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        return t == typeof(string) || t == typeof(int) || t == typeof(long) || t == typeof(double) || t == typeof(bool)
+            || t == typeof(IReadOnlyList<string>) || t == typeof(IReadOnlyList<double>);
     }
 
     /// <summary>Sets the field named <paramref name="key"/> (snake_case or PascalCase) from its text value(s); false if

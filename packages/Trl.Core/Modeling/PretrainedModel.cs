@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using TorchSharp;
 using TorchSharp.Modules;
+using Trl.Peft;
 using static TorchSharp.torch;
 
 namespace Trl.Modeling;
@@ -106,16 +107,27 @@ public abstract class PretrainedModel : nn.Module
         public void Dispose() { if (wasTraining) model.train(); }
     }
 
-    /// <summary>Unique trainable parameters by HF name (no tied duplicates).</summary>
+    /// <summary>Unique parameters by HF name (no tied duplicates), adapter parameters included.</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
         named_parameters().Select(p => (p.name, p.parameter)).ToList();
+
+    /// <summary>The parameters that train (requires_grad): all of them for full fine-tuning, the adapter's with LoRA.</summary>
+    public IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters() =>
+        named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();
+
+    /// <summary>The PEFT adapter on this model (see <see cref="LoraAdapter.Add"/>), or null.</summary>
+    public LoraAdapter? Adapter { get; internal set; }
+
+    /// <summary>The base model's own parameters (what config.json + model.safetensors hold), without the adapter's.</summary>
+    IEnumerable<(string name, Parameter parameter)> BaseParameters() =>
+        named_parameters().Where(p => Adapter?.OwnsParameter(p.name) != true);
 
     /// <summary>Copies tensors into the parameters (converting dtype), strictly: every parameter must be present
     /// with its shape, and nothing unknown may be left over. <paramref name="source"/> names the origin in errors.</summary>
     public void LoadWeights(IReadOnlyDictionary<string, Tensor> weights, string source)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        var parameters = named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var parameters = BaseParameters().ToDictionary(p => p.name, p => p.parameter);
         var missing = parameters.Keys.Where(k => !weights.ContainsKey(k)).ToList();
         var unexpected = weights.Keys.Where(k => !parameters.ContainsKey(k) && !IsDerivedKey(k)).ToList();
         if (missing.Count > 0 || unexpected.Count > 0)
@@ -133,10 +145,16 @@ public abstract class PretrainedModel : nn.Module
         }
     }
 
-    /// <summary>Reads weights from a folder: model.safetensors, or shards listed in model.safetensors.index.json.
-    /// PyTorch pickles (.bin) are refused: they can execute code.</summary>
+    /// <summary>Reads weights from a folder: model.safetensors, or shards listed in model.safetensors.index.json; with an
+    /// adapter on the model, a folder holding adapter_model.safetensors (what <see cref="SavePretrained"/> wrote) loads
+    /// the adapter. PyTorch pickles (.bin) are refused: they can execute code.</summary>
     public void LoadWeightsFromFolder(string directory)
     {
+        if (Adapter is not null && File.Exists(Path.Combine(directory, LoraAdapter.WeightsFileName)))
+        {
+            Adapter.LoadWeights(directory);
+            return;
+        }
         var files = WeightFiles(directory);
         var all = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
@@ -177,10 +195,17 @@ public abstract class PretrainedModel : nn.Module
     /// <summary>Writes config.json and the weights (HF names, dtypes and shapes; tied lm_head left out as transformers
     /// does) into <paramref name="directory"/>: one model.safetensors, or — past <paramref name="maxShardSize"/> bytes —
     /// shards model-0000i-of-0000N.safetensors with model.safetensors.index.json, as save_pretrained does. Each file
-    /// is written atomically, and weights of another layout left in the folder are removed.</summary>
+    /// is written atomically, and weights of another layout left in the folder are removed. A model with an adapter
+    /// saves the adapter (adapter_config.json + adapter_model.safetensors), as peft's PeftModel.save_pretrained does;
+    /// merge it first (<see cref="LoraAdapter.MergeAndUnload"/>) for a full checkpoint.</summary>
     public void SavePretrained(string directory, long maxShardSize = DefaultMaxShardSize)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxShardSize);
+        if (Adapter is not null)
+        {
+            Adapter.SavePretrained(directory);
+            return;
+        }
         Directory.CreateDirectory(directory);
         var tensors = named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
         var shards = new List<List<string>> { new() };

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using Trl.Modeling;
+using Trl.Peft;
 using static TorchSharp.torch;
 
 namespace Trl.Training;
@@ -30,6 +31,12 @@ public abstract class Trainer<TExample> : IDisposable
         _logger = logger ?? NullLogger.Instance;
         options.Validate();
         if (_train.Count == 0) throw new ArgumentException("The training dataset is empty.", nameof(trainDataset));
+        if (options.PeftConfig is { } peft)
+        {
+            if (model.Adapter is not null)
+                throw new ArgumentException("The model already has an adapter and a peft_config was given: pass one or the other.", nameof(options));
+            LoraAdapter.Add(model, peft, seed: options.Seed);
+        }
     }
 
     /// <summary>The model being trained.</summary>
@@ -73,7 +80,7 @@ public abstract class Trainer<TExample> : IDisposable
         if (Options.Bf16) Model.to(ScalarType.BFloat16);
         Model.Decoder.GradientCheckpointing = Options.GradientCheckpointing;
         Model.train();
-        var named = Model.NamedParameters();
+        var named = Model.TrainableParameters();
         _optimizer = new AdamW(named.Select(p => (p.Name, p.Parameter, IsDecayed(p.Name))).ToList(),
             Options.AdamBeta1, Options.AdamBeta2, Options.AdamEpsilon, Options.WeightDecay);
         State = new TrainerState { MaxSteps = maxSteps, StepsPerEpoch = stepsPerEpoch };

@@ -1,3 +1,5 @@
+using Trl.Peft;
+
 namespace Trl.Training;
 
 /// <summary>The transformers/TRL training arguments people know, with their defaults. Names map one to one to the
@@ -65,6 +67,10 @@ public record TrainingOptions
     /// limit and the recompute costs time — set it for long sequences or large batches.</summary>
     public bool GradientCheckpointing { get; init; }
 
+    /// <summary>Train a LoRA adapter instead of the full model (TRL's peft_config; the CLI builds it from ModelConfig's
+    /// use_peft/lora_* keys). Null: full fine-tuning.</summary>
+    public LoraConfig? PeftConfig { get; init; }
+
     /// <summary>Throws a clear error for invalid values or combinations.</summary>
     public virtual void Validate()
     {
@@ -86,5 +92,6 @@ public record TrainingOptions
         Check(PerDeviceEvalBatchSize >= 1, $"per_device_eval_batch_size must be ≥ 1 (got {PerDeviceEvalBatchSize}).");
         Check(SaveStrategy is "steps" or "epoch" or "no", $"save_strategy must be steps, epoch or no (got '{SaveStrategy}').");
         Check(BadRows is "error" or "skip", $"bad_rows must be 'error' or 'skip' (got '{BadRows}').");
+        PeftConfig?.Validate();
     }
 }
