@@ -10,6 +10,7 @@ internal static class CliApp
     static readonly (string Name, string Summary)[] ToolCommands =
     [
         ("generate", "generate from a checkpoint"),
+        ("merge", "fold a LoRA adapter into its base model (a plain HF folder)"),
         ("chat-template", "print what a chat template renders for a conversation"),
         ("env", "versions, device and native backend status"),
     ];
@@ -42,6 +43,7 @@ internal static class CliApp
             {
                 "generate" => GenerateCommand.Run(rest, output),
                 "chat-template" => ChatTemplateCommand.Run(rest, output),
+                "merge" => MergeCommand.Run(rest, output),
                 "env" => EnvCommand.Run(output),
                 _ => throw new CliException($"unknown command '{args[0]}' (commands: {string.Join(", ", TrainerCommands.All.Select(c => c.Name).Concat(ToolCommands.Select(t => t.Name)))})."),
             };

@@ -16,11 +16,11 @@ public class BcoTrainer : Trainer<BcoExample>
     readonly long _pad;
 
     /// <summary>Creates a trainer; <paramref name="referenceModel"/> is a frozen copy of the starting weights.</summary>
-    public BcoTrainer(CausalLM model, CausalLM referenceModel, BcoConfig config, IReadOnlyList<BcoExample> trainDataset, long padTokenId, ILogger? logger = null)
+    public BcoTrainer(CausalLM model, CausalLM? referenceModel, BcoConfig config, IReadOnlyList<BcoExample> trainDataset, long padTokenId, ILogger? logger = null)
         : base(model, config, trainDataset, logger)
     {
         _policy = model;
-        _reference = ReferenceModel.Resolve(model, referenceModel) ?? throw new ArgumentNullException(nameof(referenceModel), "BCO needs a reference model.");
+        _reference = ReferenceModel.Resolve(model, referenceModel) ?? throw new ArgumentNullException(nameof(referenceModel), "BCO needs a reference model (or a policy with a PEFT adapter, whose base is the reference).");
         _config = config;
         _pad = padTokenId;
     }

@@ -100,12 +100,12 @@ public class ArgumentTests
     public void TrainingArgumentsThatChangeNothingHereAreAcceptedAndOnesThatWouldAreErrors()
     {
         // A TRL config's report_to, use_cpu, dataloader workers ... move over unchanged (the kto/cpo/orpo/bco YAMLs
-        // carry them verbatim); fp16 or PEFT would change the run, so they are refused with a reason.
+        // carry them verbatim); fp16 or a quantised base would change the run, so they are refused with a reason.
         var (code, _, error) = CliRunner.Run("sft", "--fp16", "true", "--max_steps", "1");
         Assert.That(code, Is.Not.EqualTo(0));
         Assert.That(error, Does.Contain("--fp16 true: fp16 is not supported"));
-        (code, _, error) = CliRunner.Run("dpo", "--use_peft", "true", "--max_steps", "1");
-        Assert.That(error, Does.Contain("--use_peft true: adapters"));
+        (code, _, error) = CliRunner.Run("dpo", "--use_peft", "true", "--load_in_4bit", "true", "--max_steps", "1");
+        Assert.That(error, Does.Contain("load_in_4bit / load_in_8bit (QLoRA) are not supported"));
         (code, _, error) = CliRunner.Run("sft", "--save_strategy", "best", "--max_steps", "1");
         Assert.That(error, Does.Contain("save_strategy must be steps, epoch or no"));
     }

@@ -42,7 +42,7 @@ public class CommandTests
         Assert.That(output, Does.Contain("curves of loss, mean_token_accuracy"));
     }
 
-    /// <summary>Every recorded TRL run (fixtures trl and trl2, all trainers; sft_lora belongs to the adapter work) as
+    /// <summary>Every recorded TRL run (fixtures trl and trl2, all trainers, sft_lora with its LoRA settings) as
     /// a TRL YAML carrying the run's training arguments verbatim, through the CLI.</summary>
     public static IEnumerable<TestCaseData> RecordedRuns() =>
         Directory.GetFiles(Path.Combine(Fixtures.Root, "cli"), "*.yaml").Order(StringComparer.Ordinal).Select(path =>

@@ -70,15 +70,23 @@ public sealed class TrainerFixture
 
     /// <summary>Trains two steps and compares everything MANIFEST.md prescribes: every logged metric of both steps,
     /// step-1 gradients after clipping, and parameter statistics after each step.</summary>
-    public void TrainAndAssert<TExample>(Trainer<TExample> trainer)
+    public void TrainAndAssert<TExample>(Trainer<TExample> trainer) => TrainAndAssert(trainer, name => name);
+
+    /// <summary><see cref="TrainAndAssert{TExample}(Trainer{TExample})"/> for a run whose parameter names differ from ours
+    /// (a PeftModel's <c>base_model.model.…lora_A.default.weight</c>): <paramref name="fixtureName"/> maps our name to the fixture's.</summary>
+    public void TrainAndAssert<TExample>(Trainer<TExample> trainer, Func<string, string> fixtureName)
     {
         ArgumentNullException.ThrowIfNull(trainer);
-        var capture = new CaptureCallback { AfterStep = (step, m) => AssertParamStats($"step{step}", m.NamedParameters()) };
+        ArgumentNullException.ThrowIfNull(fixtureName);
+        var capture = new CaptureCallback
+        {
+            AfterStep = (step, m) => AssertParamStats($"step{step}", m.NamedParameters().Select(p => (fixtureName(p.Name), p.Parameter)).ToList()),
+        };
         trainer.Callbacks.Add(capture);
         trainer.Train();
         AssertLogMatches(1, capture.Logs[0]);
         AssertLogMatches(2, capture.Logs[1]);
-        AssertStep1Gradients(capture.Step1Gradients);
+        AssertStep1Gradients(capture.Step1Gradients.ToDictionary(kv => fixtureName(kv.Key), kv => kv.Value));
     }
 
     /// <summary>A captured batch tensor of a 0-based step.</summary>

@@ -19,9 +19,9 @@ internal static class CompatibilityKeys
         ["tf32"] = Any, ["torch_compile"] = Only("false"), ["optim"] = Only("adamw_torch", "only AdamW (adamw_torch) is implemented", "adamw_torch_fused", "adamw_hf"),
         ["dtype"] = Only("float32", "load the model in float32 (bf16: true trains in bfloat16)", "auto", "None"),
         ["torch_dtype"] = Only("float32", "load the model in float32 (bf16: true trains in bfloat16)", "auto", "None"),
-        ["model_revision"] = Any, ["use_peft"] = Only("false", "adapters (PEFT/LoRA) are not available yet"),
-        // TorchSharp 0.107 has no activation checkpointing: accepted, memory as without it, results identical.
-        ["gradient_checkpointing"] = Any, ["gradient_checkpointing_kwargs"] = Any,
+        ["model_revision"] = Any,
+        // gradient_checkpointing itself is a TrainingOptions field; its kwargs (use_reentrant) change nothing here.
+        ["gradient_checkpointing_kwargs"] = Any,
         // Trainer switches that change nothing in our implementation: no dropout layers, logits are already computed
         // only where needed, the model is loaded by the tool.
         ["disable_dropout"] = Any, ["use_logits_to_keep"] = Any, ["model_init_kwargs"] = Any, ["dataset_kwargs"] = Any,

@@ -15,10 +15,11 @@ internal static class GenerateCommand
     {
         if (args.Has("help"))
         {
-            output.WriteLine("usage: trl generate --model_name_or_path DIR (--prompt TEXT | --input_ids 1,2,3) [--max_new_tokens 20] [--do_sample true|false] [--temperature 1] [--top_p 1] [--top_k 0] [--min_p None] [--repetition_penalty 1] [--num_return_sequences 1] [--seed N] [--json]");
+            output.WriteLine("usage: trl generate --model_name_or_path DIR [--adapter_path ADAPTER] (--prompt TEXT | --input_ids 1,2,3) [--max_new_tokens 20] [--do_sample true|false] [--temperature 1] [--top_p 1] [--top_k 0] [--min_p None] [--repetition_penalty 1] [--num_return_sequences 1] [--seed N] [--json]");
             return ExitCodes.Success;
         }
         var modelPath = args.Take("model_name_or_path") ?? throw new CliException("--model_name_or_path is required.");
+        var adapterPath = args.Take("adapter_path");
         var prompt = args.Take("prompt");
         var ids = args.Values.Remove("input_ids", out var idValues) ? idValues : null;
         double D(string k, double d) => args.Take(k) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : d;
@@ -32,12 +33,13 @@ internal static class GenerateCommand
         ConfigBinder.RejectUnknown(args, "generate");
         if ((prompt is null) == (ids is null)) throw new CliException("give exactly one of --prompt or --input_ids.");
 
-        using var model = CausalLM.FromPretrained(modelPath);
-        ITextTokenizer? tokenizer = LoadTokenizer(modelPath, required: prompt is not null);
+        var (basePath, adapter) = ModelFolders.Resolve(modelPath, adapterPath);
+        using var model = ModelFolders.LoadCausalLM(basePath, adapter, trainable: false);
+        ITextTokenizer? tokenizer = LoadTokenizer(ModelFolders.TokenizerFolder(basePath, adapter), required: prompt is not null);
         IReadOnlyList<long> promptIds = prompt is not null
             ? (tokenizer ?? throw new CliException($"{modelPath} has no tokenizer.json: use --input_ids.")).Encode(prompt)
             : ids!.Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
-        var eos = GenerationEos(modelPath, model.Config);
+        var eos = GenerationEos(basePath, model.Config);
         var result = new TextGenerator(model).Generate(new[] { promptIds }, new GenerationOptions
         {
             MaxNewTokens = maxNew, DoSample = doSample, Temperature = temperature, TopK = topK, TopP = topP, MinP = minP,

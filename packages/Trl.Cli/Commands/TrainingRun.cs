@@ -20,8 +20,9 @@ internal sealed class TrainingRun
         ("dataset_test_split", "test", "split evaluated when eval_strategy is steps or epoch (dataset folders; the embedded sft default has one)"),
     };
 
-    TrainingRun(string? modelPath, string tokenizerPath, string datasetPath, string split, string? embeddedDir, string testSplit)
+    TrainingRun(string? modelPath, string? adapterPath, string tokenizerPath, string datasetPath, string split, string? embeddedDir, string testSplit)
     {
+        AdapterPath = adapterPath;
         TestSplit = testSplit;
         ModelPath = modelPath;
         TokenizerPath = tokenizerPath;
@@ -30,7 +31,10 @@ internal sealed class TrainingRun
         EmbeddedDir = embeddedDir;
     }
 
+    /// <summary>The base model folder (an adapter folder given as model_name_or_path is resolved to its base).</summary>
     public string? ModelPath { get; }
+    /// <summary>A PEFT adapter loaded onto the base and trained further, or null.</summary>
+    public string? AdapterPath { get; }
     public string TokenizerPath { get; }
     public string DatasetPath { get; }
     public string Split { get; }
@@ -43,18 +47,28 @@ internal sealed class TrainingRun
         where TConfig : TrainingOptions
     {
         string? modelPath = args.Take("model_name_or_path");
-        string? tokenizerPath = args.Take("tokenizer_name_or_path") ?? modelPath;
+        string? adapterPath = args.Take("adapter_path");
+        string? tokenizerPath = args.Take("tokenizer_name_or_path");
         string? datasetPath = args.Take("dataset_name");
         string split = args.Take("dataset_train_split") ?? "train";
         string testSplit = args.Take("dataset_test_split") ?? "test";
         bool embedded = modelPath is null && datasetPath is null;
         if (!embedded && (modelPath is null || datasetPath is null))
             throw new CliException("give both --model_name_or_path and --dataset_name, or neither to use the embedded default.");
+        if (embedded && adapterPath is not null) throw new CliException("--adapter_path needs --model_name_or_path (the adapter's base).");
+        if (modelPath is not null) (modelPath, adapterPath) = ModelFolders.Resolve(modelPath, adapterPath);
+        tokenizerPath ??= modelPath is null ? null : ModelFolders.TokenizerFolder(modelPath, adapterPath);
+        var peft = PeftArguments.Take(args);
         var config = ConfigBinder.Bind(embedded ? embeddedDefaults : defaults, args);
         ConfigBinder.RejectUnknown(args, command);
+        if (peft.ToLoraConfig(modelPath) is { } lora)
+        {
+            if (adapterPath is not null) throw new CliException($"use_peft adds a new adapter, but {adapterPath} already is one: drop --use_peft to train it further.");
+            config = (TConfig)(config with { PeftConfig = lora });
+        }
         config.Validate();
         string? dir = embedded ? EmbeddedDefault.Extract() : null;
-        return (new TrainingRun(modelPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), split, dir, testSplit), config);
+        return (new TrainingRun(modelPath, adapterPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), split, dir, testSplit), config);
     }
 
     public static bool Help<TConfig>(CliArguments args, string command, TConfig defaults, TextWriter output,
@@ -62,7 +76,7 @@ internal sealed class TrainingRun
     {
         if (!args.Has("help")) return false;
         output.WriteLine($"usage: trl {command} [--config {command}.yaml] [--field value ...]\n\nFields (TRL's names):");
-        output.Write(ConfigBinder.Help(defaults, CommonFields.Concat(commandFields ?? [])));
+        output.Write(ConfigBinder.Help(defaults, CommonFields.Concat(PeftArguments.Fields).Concat(commandFields ?? [])));
         return true;
     }
 
@@ -99,17 +113,39 @@ internal sealed class TrainingRun
         return prepared;
     }
 
-    /// <summary>The policy (or a reference copy): the embedded tiny model initialised from the seed, or the given folder.</summary>
-    public CausalLM LoadCausalLM(long seed) => Embedded ? CausalLM.FromConfig(EmbeddedModelConfig(), seed) : CausalLM.FromPretrained(ModelPath!);
+    /// <summary>The policy: the embedded tiny model initialised from the seed, or the given folder (with its adapter,
+    /// trainable, when one is given).</summary>
+    public CausalLM LoadCausalLM(long seed) => WithAdapter(Embedded ? CausalLM.FromConfig(EmbeddedModelConfig(), seed) : CausalLM.FromPretrained(ModelPath!));
+
+    /// <summary>A frozen reference copy of the starting model — or null when the policy trains an adapter: its base
+    /// (adapter disabled) is then the reference, as in TRL, with no second copy of the weights.</summary>
+    public CausalLM? LoadReference(long seed, TrainingOptions config) =>
+        config.PeftConfig is not null || AdapterPath is not null ? null
+        : Embedded ? CausalLM.FromConfig(EmbeddedModelConfig(), seed) : CausalLM.FromPretrained(ModelPath!);
 
     /// <summary>A sequence classifier of <paramref name="numLabels"/> outputs: the embedded tiny model's shape, or the
     /// given folder (a causal LM gets a new head, as TRL's AutoModelForSequenceClassification does).</summary>
     public SequenceClassifier LoadSequenceClassifier(int numLabels, long seed) =>
-        Embedded ? SequenceClassifier.FromConfig(EmbeddedModelConfig(), numLabels, seed) : SequenceClassifier.FromPretrained(ModelPath!, numLabels, seed);
+        WithAdapter(Embedded ? SequenceClassifier.FromConfig(EmbeddedModelConfig(), numLabels, seed) : SequenceClassifier.FromPretrained(ModelPath!, numLabels, seed));
 
     /// <summary>A token classifier of <paramref name="numLabels"/> outputs (embedded shape, or the given folder).</summary>
     public TokenClassifier LoadTokenClassifier(int numLabels, long seed) =>
-        Embedded ? TokenClassifier.FromConfig(EmbeddedModelConfig(), numLabels, seed) : TokenClassifier.FromPretrained(ModelPath!, numLabels, seed);
+        WithAdapter(Embedded ? TokenClassifier.FromConfig(EmbeddedModelConfig(), numLabels, seed) : TokenClassifier.FromPretrained(ModelPath!, numLabels, seed));
+
+    T WithAdapter<T>(T model) where T : PretrainedModel
+    {
+        if (AdapterPath is null) return model;
+        try
+        {
+            Trl.Peft.LoraAdapter.Load(model, AdapterPath, isTrainable: true);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
 
     public ModelConfig EmbeddedModelConfig()
     {

@@ -18,7 +18,7 @@ internal sealed class BcoCommand : TrainerCommand<BcoConfig, BcoExample>
     protected override TrainerSession<BcoExample> CreateTrainer(TrainingRun run, BcoConfig config, ITextTokenizer tokenizer, IReadOnlyList<BcoExample> examples, TextWriter output)
     {
         var model = run.LoadCausalLM(config.Seed);
-        var reference = run.LoadCausalLM(config.Seed);
+        var reference = run.LoadReference(config.Seed, config);
         return new(new BcoTrainer(model, reference, config, examples, TrainingRun.PadTokenId(tokenizer)), model, reference);
     }
 }

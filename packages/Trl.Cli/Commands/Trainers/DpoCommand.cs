@@ -20,7 +20,7 @@ internal sealed class DpoCommand : TrainerCommand<DpoConfig, PreferenceExample>
     {
         var model = run.LoadCausalLM(config.Seed);
         // With precompute_ref_log_probs the starting policy scores the dataset once and no reference stays in memory.
-        var reference = config.PrecomputeRefLogProbs ? null : run.LoadCausalLM(config.Seed);
+        var reference = config.PrecomputeRefLogProbs ? null : run.LoadReference(config.Seed, config);
         return new(new DpoTrainer(model, reference, config, examples, TrainingRun.PadTokenId(tokenizer)), model, reference);
     }
 }

@@ -53,7 +53,7 @@ internal sealed class GrpoCommand : TrainerCommand<GrpoConfig, GrpoPrompt>
         output.WriteLine($"rewards: {string.Join(", ", rewards.Select(r => r.Name))}");
         var model = run.LoadCausalLM(config.Seed);
         // A reference model only when the KL term needs one (TRL skips it at beta 0).
-        var reference = config.Beta == 0.0 ? null : run.LoadCausalLM(config.Seed);
+        var reference = config.Beta == 0.0 ? null : run.LoadReference(config.Seed, config);
         var trainer = new GrpoTrainer(model, reference, config, examples, tokenizer, rewards);
         trainer.SamplesGenerated += samples =>
         {

@@ -19,7 +19,7 @@ internal sealed class KtoCommand : TrainerCommand<KtoConfig, KtoExample>
     protected override TrainerSession<KtoExample> CreateTrainer(TrainingRun run, KtoConfig config, ITextTokenizer tokenizer, IReadOnlyList<KtoExample> examples, TextWriter output)
     {
         var model = run.LoadCausalLM(config.Seed);
-        var reference = config.PrecomputeRefLogProbs ? null : run.LoadCausalLM(config.Seed);
+        var reference = config.PrecomputeRefLogProbs ? null : run.LoadReference(config.Seed, config);
         return new(new KtoTrainer(model, reference, config, examples, TrainingRun.PadTokenId(tokenizer)), model, reference);
     }
 }
