@@ -53,12 +53,28 @@ internal static class CliApp
         catch (FileNotFoundException e) { return Fail(error, e.Message, ExitCodes.MissingFile); }
         catch (DirectoryNotFoundException e) { return Fail(error, e.Message, ExitCodes.MissingFile); }
         catch (InvalidDataException e) { return Fail(error, e.Message, ExitCodes.BadData); }
+        catch (System.Text.Json.JsonException e) { return Fail(error, $"invalid JSON: {e.Message}", ExitCodes.BadData); }
+        catch (Trl.Tokenization.ChatTemplateException e) { return Fail(error, $"chat template: {e.Message}", ExitCodes.BadData); }
         catch (NotSupportedException e) { return Fail(error, e.Message, ExitCodes.BadConfig); }
+        catch (Trl.Training.NumericalInstabilityException e)
+        {
+            return Fail(error, e.Message + (e.Checkpoint is { } c ? $" The last good state is saved in {c}." : ""), ExitCodes.NumericalFailure);
+        }
+        catch (UnauthorizedAccessException e) { return Fail(error, $"cannot write: {e.Message}", ExitCodes.OutputError); }
+        catch (IOException e) { return Fail(error, $"I/O error: {e.Message}", ExitCodes.OutputError); }
+        catch (System.Runtime.InteropServices.ExternalException e) { return Fail(error, $"the model could not run on this input (libtorch: {e.Message})", ExitCodes.BadData); }
+        catch (OutOfMemoryException) { return Fail(error, "out of memory (reduce per_device_train_batch_size or max_length)", ExitCodes.Failure); }
+        catch (Exception e) when (e is not StackOverflowException)
+        {
+            return Fail(error, $"unexpected {e.GetType().Name}: {e.Message} (please report this with the command line)", ExitCodes.Failure);
+        }
     }
 
+    /// <summary>One line, whatever the message holds (libtorch's carry their C++ stack on further lines).</summary>
     static int Fail(TextWriter error, string message, int code)
     {
-        error.WriteLine($"trl: error: {message}");
+        var line = message.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+        error.WriteLine($"trl: error: {line}");
         return code;
     }
 }

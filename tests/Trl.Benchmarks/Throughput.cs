@@ -17,7 +17,8 @@ namespace Trl.Benchmarks;
 /// AdamW) and KV-cache decoding on a randomly initialised model of the Qwen2.5-0.5B shape (or the embedded default's
 /// tiny shape with --small). Usage:
 /// <c>throughput [--only sft|dpo|gen] [--layers 24] [--batch 1] [--seq 256] [--steps 3] [--warmup 1] [--prompt 32]
-/// [--new_tokens 32] [--threads N] [--small] [--bf16] [--gradient_checkpointing]</c> prints one JSON object;
+/// [--new_tokens 32] [--threads N] [--small] [--bf16] [--gradient_checkpointing] [--use_peft]</c> prints one JSON object
+/// (--use_peft: TRL's default LoRA — r 16, α 32, dropout 0.05, q_proj/v_proj — and no reference copy for DPO);
 /// <c>throughput --compare</c> runs the side-by-side table against plain PyTorch (see <see cref="Comparison"/>).</summary>
 internal static class Throughput
 {
@@ -31,6 +32,7 @@ internal static class Throughput
         {
             ["side"] = "trl.net", ["shape"] = o.Small ? "embedded default (tiny qwen2)" : $"Qwen2.5-0.5B shape, {o.Layers} layers",
             ["dtype"] = o.Bf16 ? "bf16" : "float32", ["threads"] = o.Threads, ["batch"] = o.Batch, ["seq"] = o.Seq,
+            ["gradient_checkpointing"] = o.GradientCheckpointing, ["use_peft"] = o.UsePeft,
         };
         foreach (var workload in only is null ? new[] { "sft", "dpo", "gen" } : new[] { only })
         {
@@ -58,13 +60,14 @@ internal static class Throughput
     static string? Value(string[] args, string name) => Array.IndexOf(args, "--" + name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
     internal sealed record WorkloadOptions(int Layers, int Batch, int Seq, int Steps, int Warmup, int Prompt, int NewTokens, int Threads, bool Small,
-        bool Bf16, bool GradientCheckpointing)
+        bool Bf16, bool GradientCheckpointing, bool UsePeft)
     {
         public static WorkloadOptions Parse(string[] args)
         {
             int Int(string name, int fallback) => Value(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
             return new(Int("layers", 24), Int("batch", 1), Int("seq", 256), Int("steps", 3), Int("warmup", 1), Int("prompt", 32), Int("new_tokens", 32),
-                Int("threads", Environment.ProcessorCount), args.Contains("--small"), args.Contains("--bf16"), args.Contains("--gradient_checkpointing"));
+                Int("threads", Environment.ProcessorCount), args.Contains("--small"), args.Contains("--bf16"), args.Contains("--gradient_checkpointing"),
+                args.Contains("--use_peft"));
         }
 
         public ModelConfig Model() => ModelConfig.FromJson(JsonNode.Parse(Small
@@ -86,6 +89,7 @@ internal static class Throughput
         {
             OutputDir = Temp(), MaxSteps = Steps + Warmup, PerDeviceTrainBatchSize = Batch, LoggingSteps = 1000, SaveSteps = 0, Bf16 = Bf16,
             GradientCheckpointing = GradientCheckpointing,
+            PeftConfig = UsePeft ? new Trl.Peft.LoraConfig { R = 16, LoraAlpha = 32, LoraDropout = 0.05, TaskType = "CAUSAL_LM" } : null,
         };
     }
 
@@ -108,7 +112,7 @@ internal static class Throughput
         var config = o.Model();
         var rng = new Random(0);
         using var policy = CausalLM.FromConfig(config, seed: 0);
-        using var reference = CausalLM.FromConfig(config, seed: 0);
+        using var reference = o.UsePeft ? null : CausalLM.FromConfig(config, seed: 0);
         int half = o.Seq / 2;
         var pairs = Enumerable.Range(0, o.Batch * (o.Steps + o.Warmup)).Select(_ => new PreferenceExample(
             o.RandomIds(rng, half, config.VocabSize), o.RandomIds(rng, half, config.VocabSize), o.RandomIds(rng, half, config.VocabSize))).ToList();

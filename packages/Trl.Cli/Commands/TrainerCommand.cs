@@ -78,7 +78,7 @@ internal abstract class TrainerCommand<TConfig, TExample> : TrainerCommand where
         TrainingRun.CheckVocabulary(tokenizer, session.Model, run.TokenizerPath);
         session.Trainer.EvalDataset = run.TokenizeEval(Name, config, rows => preparer.Prepare(rows, policy).Examples);
         BeforeTraining(run, session, tokenizer, output);
-        run.Train(session.Trainer, session.Model, config, output);
+        if (!run.Train(session.Trainer, session.Model, config, output)) return ExitCodes.Interrupted;
         AfterTraining(run, session, tokenizer, output);
         output.WriteLine($"saved model to {Path.GetFullPath(config.OutputDir)}");
         return ExitCodes.Success;

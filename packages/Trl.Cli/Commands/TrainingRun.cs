@@ -190,13 +190,21 @@ internal sealed class TrainingRun
             LoggingSteps = 25, SaveSteps = 0, Seed = 42,
         });
 
-    /// <summary>Trains with the console report, then saves and summarises (see <see cref="Finish"/>).</summary>
-    public TrainerState Train<TExample>(Trainer<TExample> trainer, PretrainedModel model, TrainingOptions config, TextWriter output)
+    /// <summary>Trains with the console report, then saves and summarises (see <see cref="Finish"/>). SIGINT/SIGTERM stop
+    /// training at the end of the current step with a checkpoint (a second signal ends the process at once); the run is
+    /// then not finished: false is returned and nothing is saved as the final model.</summary>
+    public bool Train<TExample>(Trainer<TExample> trainer, PretrainedModel model, TrainingOptions config, TextWriter output)
     {
         trainer.Callbacks.Add(new ConsoleReporter(output));
-        var state = trainer.Train();
+        using var stop = new StopSignals();
+        var state = trainer.Train(stop.Token);
+        if (stop.Token.IsCancellationRequested)
+        {
+            output.WriteLine($"interrupted: stopped after step {state.GlobalStep}; checkpoint saved to {Path.GetFullPath(Path.Combine(config.OutputDir, $"checkpoint-{state.GlobalStep}"))} (resume with --resume_from_checkpoint true)");
+            return false;
+        }
         Finish(model, config, state, output);
-        return state;
+        return true;
     }
 
     /// <summary>Saves the model and tokenizer files to output_dir and prints the summary table.</summary>

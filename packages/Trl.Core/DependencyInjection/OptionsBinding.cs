@@ -94,6 +94,10 @@ public static class OptionsBinding
         {
             throw new ArgumentException($"{key}: '{v}' is not a valid {target.Name.ToLowerInvariant()}.");
         }
+        catch (OverflowException)
+        {
+            throw new ArgumentException($"{key}: '{v}' is out of range for {target.Name.ToLowerInvariant()}.");
+        }
         throw new ArgumentException($"{key}: fields of type {target.Name} cannot be set from text.");
     }
 }

@@ -36,6 +36,7 @@ public sealed class CausalLM : PretrainedModel
     public static CausalLM FromPretrained(string directory, ScalarType? dtype = null, Device? device = null)
     {
         var config = ModelConfig.Load(Path.Combine(directory, "config.json"));
+        CheckConfigMatchesWeights(config, directory);
         var lm = new CausalLM(config);
         try
         {

@@ -62,6 +62,9 @@ public sealed class DecoderModel : nn.Module
         CheckpointedLayer.SharedInputs? shared = null;
         if (checkpoint)
         {
+            // With frozen embeddings (LoRA) the layers' input carries no gradient, and a reentrant checkpoint then
+            // passes none to the adapters inside: transformers' enable_input_require_grads makes it require one.
+            if (!h.requires_grad) h = h.requires_grad_(true);
             // The recompute in backward reads these after this scope has ended: the checkpoint owns them until then.
             var keep = new List<Tensor> { cos.DetachFromDisposeScope(), sin.DetachFromDisposeScope() };
             if (mask is not null) keep.Add(mask.DetachFromDisposeScope());

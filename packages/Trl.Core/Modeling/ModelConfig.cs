@@ -84,15 +84,7 @@ public sealed record ModelConfig
     /// <summary>Reads config.json.</summary>
     public static ModelConfig Load(string path)
     {
-        JsonObject raw;
-        try
-        {
-            raw = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new InvalidDataException($"{path}: empty config.");
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
-        }
+        var raw = Trl.Data.FileFormat.ReadJsonObject(path, Trl.Data.FileFormat.MaxConfigBytes);
         return FromJson(raw, path);
     }
 
@@ -100,6 +92,32 @@ public sealed record ModelConfig
     public static ModelConfig FromJson(JsonObject raw, string source = "config.json")
     {
         ArgumentNullException.ThrowIfNull(raw);
+        var config = Trl.Data.FileFormat.Read(source, () => Parse(raw, source));
+        config.CheckDimensions(source);
+        return config;
+    }
+
+    /// <summary>Refuses sizes no real checkpoint has before anything is allocated from them (a hostile config.json
+    /// must not allocate terabytes): positive, within bounds, and consistent with each other.</summary>
+    void CheckDimensions(string source)
+    {
+        void Check(bool ok, string what) { if (!ok) throw new InvalidDataException($"{source}: {what}."); }
+        Check(VocabSize is > 0 and <= 4_000_000, $"vocab_size {VocabSize} is out of range (1 … 4,000,000)");
+        Check(HiddenSize is > 0 and <= 65_536, $"hidden_size {HiddenSize} is out of range (1 … 65,536)");
+        Check(IntermediateSize is > 0 and <= 1_048_576, $"intermediate_size {IntermediateSize} is out of range (1 … 1,048,576)");
+        Check(NumHiddenLayers is > 0 and <= 1024, $"num_hidden_layers {NumHiddenLayers} is out of range (1 … 1024)");
+        Check(NumAttentionHeads is > 0 and <= 1024, $"num_attention_heads {NumAttentionHeads} is out of range (1 … 1024)");
+        Check(NumKeyValueHeads > 0 && NumAttentionHeads % NumKeyValueHeads == 0, $"num_attention_heads {NumAttentionHeads} is not a multiple of num_key_value_heads {NumKeyValueHeads}");
+        Check(HeadDim is > 0 and <= 4096 && HeadDim % 2 == 0, $"head_dim {HeadDim} must be even and in 2 … 4096");
+        Check(MaxPositionEmbeddings > 0, $"max_position_embeddings {MaxPositionEmbeddings} must be positive");
+        Check(double.IsFinite(RmsNormEps) && RmsNormEps > 0, $"rms_norm_eps {RmsNormEps} must be a positive number");
+        Check(double.IsFinite(RopeTheta) && RopeTheta > 0, $"rope_theta {RopeTheta} must be a positive number");
+        Check(NumLabels is > 0 and <= 1_000_000, $"num_labels {NumLabels} is out of range");
+        Check(SlidingWindow is null or > 0, $"sliding_window {SlidingWindow} must be positive");
+    }
+
+    static ModelConfig Parse(JsonObject raw, string source)
+    {
         // Re-parse so values set from code (an int where the reader asks for a long) read like values from a file.
         raw = JsonNode.Parse(raw.ToJsonString())!.AsObject();
         string modelType = raw["model_type"]?.GetValue<string>()

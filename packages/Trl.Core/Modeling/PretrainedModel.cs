@@ -169,6 +169,37 @@ public abstract class PretrainedModel : nn.Module
         }
     }
 
+    /// <summary>Checks config.json's dimensions against the tensors the folder's headers declare before a model is
+    /// built from them, so a config that does not belong to the weights (or a hostile one) is a clear error and never a
+    /// huge allocation: the embedding, each layer's q/k/v/down projections, and no layers beyond num_hidden_layers.</summary>
+    internal static void CheckConfigMatchesWeights(ModelConfig config, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        foreach (var f in WeightFiles(directory))
+            foreach (var e in Safetensors.ReadHeader(f).Tensors) shapes[e.Name] = e.Shape;
+        var configPath = Path.Combine(directory, "config.json");
+        void Expect(string name, params long[] shape)
+        {
+            if (!shapes.TryGetValue(name, out var actual)) return;   // missing tensors are reported by the strict load
+            if (!actual.SequenceEqual(shape))
+                throw new InvalidDataException($"{configPath}: does not match the weights: '{name}' is [{string.Join(",", actual)}] but the config implies [{string.Join(",", shape)}].");
+        }
+        long hidden = config.HiddenSize, q = (long)config.NumAttentionHeads * config.HeadDim, kv = (long)config.NumKeyValueHeads * config.HeadDim;
+        Expect("model.embed_tokens.weight", config.VocabSize, hidden);
+        for (int i = 0; i < config.NumHiddenLayers; i++)
+        {
+            var p = $"model.layers.{i}.";
+            Expect(p + "self_attn.q_proj.weight", q, hidden);
+            Expect(p + "self_attn.k_proj.weight", kv, hidden);
+            Expect(p + "self_attn.v_proj.weight", kv, hidden);
+            Expect(p + "mlp.down_proj.weight", hidden, config.IntermediateSize);
+        }
+        var extra = shapes.Keys.FirstOrDefault(k => k.StartsWith($"model.layers.{config.NumHiddenLayers}.", StringComparison.Ordinal));
+        if (extra is not null)
+            throw new InvalidDataException($"{configPath}: does not match the weights: num_hidden_layers is {config.NumHiddenLayers} but the weights hold '{extra}'.");
+    }
+
     /// <summary>The safetensors files of a model folder (one file, or the shards of its index).</summary>
     static List<string> WeightFiles(string directory)
     {
@@ -178,9 +209,21 @@ public abstract class PretrainedModel : nn.Module
         if (File.Exists(single)) files.Add(single);
         else if (File.Exists(index))
         {
-            var map = JsonNode.Parse(File.ReadAllText(index))?["weight_map"]?.AsObject()
-                ?? throw new InvalidDataException($"{index}: no weight_map.");
-            files.AddRange(map.Select(kv => Path.Combine(directory, kv.Value!.GetValue<string>())).Distinct());
+            var root = Trl.Data.FileFormat.ReadJsonObject(index, Trl.Data.FileFormat.MaxConfigBytes);
+            var map = root["weight_map"] as JsonObject ?? throw new InvalidDataException($"{index}: no weight_map object.");
+            var folder = Path.GetFullPath(directory) + Path.DirectorySeparatorChar;
+            foreach (var (tensor, file) in map)
+            {
+                var name = file is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>()
+                    : throw new InvalidDataException($"{index}: weight_map['{tensor}'] must be a file name.");
+                // Shards live in the model folder: a path that leaves it (../, an absolute path) is refused.
+                var full = Path.GetFullPath(Path.Combine(directory, name));
+                if (!full.StartsWith(folder, StringComparison.Ordinal))
+                    throw new InvalidDataException($"{index}: weight_map['{tensor}'] = '{name}' points outside the model folder.");
+                if (!files.Contains(full)) files.Add(full);
+            }
+            foreach (var f in files)
+                if (!File.Exists(f)) throw new FileNotFoundException($"{index}: shard {Path.GetFileName(f)} is missing.", f);
         }
         else if (Directory.EnumerateFiles(directory, "*.bin").Any())
             throw new NotSupportedException($"{directory}: only PyTorch pickle weights (*.bin) were found. Pickles can execute code and are never loaded; convert the checkpoint to safetensors (transformers: save_pretrained(..., safe_serialization=True)).");

@@ -63,10 +63,16 @@ public static class Safetensors
         var json = new byte[headerLength];
         fs.ReadExactly(json);
         dataStart = 8 + (long)headerLength;
+        long start = dataStart;
+        return Trl.Data.FileFormat.Read(path, () => ParseHeader(json, path, fileLength, start));
+    }
+
+    static SafetensorsHeader ParseHeader(byte[] json, string path, long fileLength, long dataStart)
+    {
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(json)?.AsObject() ?? throw new InvalidDataException($"{path}: empty safetensors header.");
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 16 }) as JsonObject ?? throw new InvalidDataException($"{path}: the safetensors header is not a JSON object.");
         }
         catch (JsonException e)
         {
@@ -80,17 +86,22 @@ public static class Safetensors
         {
             if (name == "__metadata__")
             {
-                metadata = node?.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? "");
+                metadata = (node as JsonObject ?? throw new InvalidDataException($"{path}: __metadata__ must be an object of strings."))
+                    .ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? "");
                 continue;
             }
             var o = node?.AsObject() ?? throw new InvalidDataException($"{path}: tensor '{name}' has no description in the header.");
             var dtypeName = o["dtype"]?.GetValue<string>() ?? throw new InvalidDataException($"{path}: tensor '{name}' has no dtype.");
             var dtype = ParseDType(dtypeName) ?? throw new InvalidDataException($"{path}: tensor '{name}' has unsupported dtype '{dtypeName}' (supported: {string.Join(", ", DTypeNames.Keys)}).");
             var shape = o["shape"]?.AsArray().Select(x => x!.GetValue<long>()).ToArray() ?? throw new InvalidDataException($"{path}: tensor '{name}' has no shape.");
+            if (shape.Length > 8 || shape.Any(d => d < 0))
+                throw new InvalidDataException($"{path}: tensor '{name}' has an invalid shape [{string.Join(",", shape)}].");
             var offsets = o["data_offsets"]?.AsArray().Select(x => x!.GetValue<long>()).ToArray();
             if (offsets is not { Length: 2 })
                 throw new InvalidDataException($"{path}: tensor '{name}' needs data_offsets [begin, end].");
-            long expected = shape.Aggregate(1L, (a, b) => a * b) * ElementSize(dtype);
+            long expected;
+            try { expected = checked(shape.Aggregate(1L, (a, b) => a * b) * ElementSize(dtype)); }
+            catch (OverflowException) { throw new InvalidDataException($"{path}: tensor '{name}' of shape [{string.Join(",", shape)}] is larger than any file."); }
             if (offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
                 throw new InvalidDataException($"{path}: tensor '{name}' data_offsets [{offsets[0]}, {offsets[1]}] fall outside the {dataLength} data bytes (file truncated?).");
             if (offsets[1] - offsets[0] != expected)

@@ -37,6 +37,7 @@ public sealed class SequenceClassifier : PretrainedModel
     {
         var loaded = ModelConfig.Load(Path.Combine(directory, "config.json"));
         var config = numLabels is int n && n != loaded.NumLabels ? loaded.WithHead(n, "ForSequenceClassification") : loaded;
+        CheckConfigMatchesWeights(config, directory);
         var m = new SequenceClassifier(config);
         try
         {

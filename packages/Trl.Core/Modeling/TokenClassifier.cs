@@ -36,6 +36,7 @@ public sealed class TokenClassifier : PretrainedModel
     {
         var loaded = ModelConfig.Load(Path.Combine(directory, "config.json"));
         var config = numLabels is int n && n != loaded.NumLabels ? loaded.WithHead(n, "ForTokenClassification") : loaded;
+        CheckConfigMatchesWeights(config, directory);
         var m = new TokenClassifier(config);
         try
         {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Trl.Data;
 
 namespace Trl.Tokenization;
 
@@ -12,10 +13,16 @@ public static class TokenizerLoader
     {
         var tokenizerPath = Path.Combine(directory, "tokenizer.json");
         if (!File.Exists(tokenizerPath)) throw new FileNotFoundException($"{directory}: no tokenizer.json.", tokenizerPath);
-        var tok = JsonNode.Parse(File.ReadAllText(tokenizerPath))!.AsObject();
+        var tok = FileFormat.ReadJsonObject(tokenizerPath, FileFormat.MaxTokenizerBytes);
         var configPath = Path.Combine(directory, "tokenizer_config.json");
-        var config = File.Exists(configPath) ? JsonNode.Parse(File.ReadAllText(configPath))!.AsObject() : new JsonObject();
-        var (chatTemplate, named) = ChatTemplatesOf(directory, config, configPath);
+        var config = File.Exists(configPath) ? FileFormat.ReadJsonObject(configPath, FileFormat.MaxConfigBytes) : new JsonObject();
+        // A list where an object belongs, a number where a string belongs …: a data error naming the file.
+        return FileFormat.Read(tokenizerPath, () => Build(directory, tokenizerPath, tok, configPath, config));
+    }
+
+    static ITextTokenizer Build(string directory, string tokenizerPath, JsonObject tok, string configPath, JsonObject config)
+    {
+        var (chatTemplate, named) = FileFormat.Read(configPath, () => ChatTemplatesOf(directory, config, configPath));
 
         var added = (tok["added_tokens"]?.AsArray() ?? new JsonArray())
             .Select(a => (a!["content"]!.GetValue<string>(), a["id"]!.GetValue<long>(), a["special"]?.GetValue<bool>() ?? false)).ToList();
@@ -65,13 +72,8 @@ public static class TokenizerLoader
         bool isFile = File.Exists(path);
         if (!isFile && !Directory.Exists(path)) throw new FileNotFoundException($"{path}: no such file or folder.", path);
         var configPath = isFile ? path : Path.Combine(path, "tokenizer_config.json");
-        JsonObject config = new();
-        if (File.Exists(configPath))
-        {
-            try { config = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject ?? throw new InvalidDataException($"{configPath}: not a JSON object."); }
-            catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{configPath}: not valid JSON: {e.Message}", e); }
-        }
-        var (main, named) = ChatTemplatesOf(isFile ? null : path, config, configPath);
+        var config = File.Exists(configPath) ? FileFormat.ReadJsonObject(configPath, FileFormat.MaxConfigBytes) : new JsonObject();
+        var (main, named) = FileFormat.Read(configPath, () => ChatTemplatesOf(isFile ? null : path, config, configPath));
         return new ChatTemplateSet(main, named);
     }
 

@@ -30,4 +30,6 @@ public sealed class NumericalInstabilityException : Exception
     public double Loss { get; }
     /// <summary>The step's pre-clip gradient norm.</summary>
     public double GradNorm { get; }
+    /// <summary>The checkpoint holding the last good state (saved when the failure was caught), or null.</summary>
+    public string? Checkpoint { get; set; }
 }

@@ -84,11 +84,14 @@ public abstract class Trainer<TExample> : IDisposable
         _optimizer = new AdamW(named.Select(p => (p.Name, p.Parameter, IsDecayed(p.Name))).ToList(),
             Options.AdamBeta1, Options.AdamBeta2, Options.AdamEpsilon, Options.WeightDecay);
         State = new TrainerState { MaxSteps = maxSteps, StepsPerEpoch = stepsPerEpoch };
-        if (Options.ResumeFromCheckpoint is { } resume) Resume(resume);
+        CheckpointFolders.RemoveLeftovers(Options.OutputDir);
+        var resume = ResolveCheckpoint(Options.ResumeFromCheckpoint);
+        if (resume is not null) Resume(resume);
         Directory.CreateDirectory(Options.OutputDir);
-        // A fresh run starts a new metrics.jsonl; a resumed one continues it.
+        // A fresh run starts a new metrics.jsonl; a resumed one continues it from the checkpoint's step.
         var metricsPath = Path.Combine(Options.OutputDir, "metrics.jsonl");
-        if (Options.ResumeFromCheckpoint is null && File.Exists(metricsPath)) File.Delete(metricsPath);
+        if (resume is null && File.Exists(metricsPath)) File.Delete(metricsPath);
+        else if (resume is not null) TruncateMetrics(metricsPath, State.GlobalStep);
 
         using var batches = EnumerateMicroBatches(_train).GetEnumerator();
         // Skip what the resumed run already consumed: the data order is a pure function of the seed.
@@ -105,7 +108,15 @@ public abstract class Trainer<TExample> : IDisposable
             var micro = new List<IReadOnlyList<TExample>>();
             for (int k = 0; k < Options.GradientAccumulationSteps && batches.MoveNext(); k++) micro.Add(batches.Current);
             double lr = Options.LearningRate * LearningRateSchedules.Multiplier(Options.LrSchedulerType, State.GlobalStep, warmup, maxSteps);
-            using var gradNorm = RunOptimizerStep(micro, lr, named);
+            Tensor gradNormTensor;
+            try { gradNormTensor = RunOptimizerStep(micro, lr, named); }
+            catch (NumericalInstabilityException e)
+            {
+                // The failed step was not applied: keep the last good state where a resume finds it.
+                if (State.GlobalStep > 0) e.Checkpoint = SaveCheckpoint();
+                throw;
+            }
+            using var gradNorm = gradNormTensor;
             State.GlobalStep++;
             State.Epoch = (double)State.GlobalStep / stepsPerEpoch;
             foreach (var c in Callbacks) c.OnStepEnd(State, Model);
@@ -262,23 +273,32 @@ public abstract class Trainer<TExample> : IDisposable
     /// renamed when complete, so a crash never leaves a half-written checkpoint.</summary>
     public string SaveCheckpoint()
     {
-        var final = Path.Combine(Options.OutputDir, $"checkpoint-{State.GlobalStep}");
-        var tmp = Path.Combine(Options.OutputDir, $".checkpoint-{State.GlobalStep}.{Guid.NewGuid():N}.tmp");
-        Directory.CreateDirectory(tmp);
-        try
-        {
-            WriteCheckpointFiles(tmp);
-            if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
-            Directory.Move(tmp, final);
-        }
-        catch
-        {
-            if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
-            throw;
-        }
+        var final = CheckpointFolders.Save(Options.OutputDir, State.GlobalStep, WriteCheckpointFiles);
         PruneCheckpoints();
         foreach (var c in Callbacks) c.OnSave(State, final);
         return final;
+    }
+
+    /// <summary>resume_from_checkpoint as transformers reads it: a folder, or "true" for the newest complete checkpoint
+    /// in output_dir (an error when there is none); null/"false" start afresh.</summary>
+    string? ResolveCheckpoint(string? value)
+    {
+        if (value is null || value.Length == 0 || string.Equals(value, "false", StringComparison.OrdinalIgnoreCase)) return null;
+        if (!string.Equals(value, "true", StringComparison.OrdinalIgnoreCase)) return value;
+        return CheckpointFolders.Latest(Options.OutputDir)
+            ?? throw new DirectoryNotFoundException($"resume_from_checkpoint: no complete checkpoint in {Options.OutputDir}.");
+    }
+
+    /// <summary>Drops metrics.jsonl lines logged after <paramref name="step"/> (a resumed run logs them again).</summary>
+    static void TruncateMetrics(string path, int step)
+    {
+        if (!File.Exists(path)) return;
+        var kept = File.ReadAllLines(path).Where(line =>
+        {
+            try { return JsonDocument.Parse(line).RootElement.TryGetProperty("step", out var s) && s.ValueKind == JsonValueKind.Number && s.GetDouble() <= step; }
+            catch (JsonException) { return false; }
+        }).ToList();
+        PretrainedModel.WriteTextAtomically(path, kept.Count == 0 ? "" : string.Join("\n", kept) + "\n");
     }
 
     /// <summary>Restores what a trainer keeps beyond the model, optimizer and trainer state (running baselines, sampling
@@ -297,10 +317,7 @@ public abstract class Trainer<TExample> : IDisposable
     void PruneCheckpoints()
     {
         if (Options.SaveTotalLimit is not int limit) return;
-        var old = Directory.GetDirectories(Options.OutputDir, "checkpoint-*")
-            .Select(d => (Dir: d, Step: int.TryParse(Path.GetFileName(d)["checkpoint-".Length..], out var s) ? s : -1))
-            .Where(x => x.Step >= 0).OrderByDescending(x => x.Step).Skip(limit);
-        foreach (var (dir, _) in old) Directory.Delete(dir, recursive: true);
+        foreach (var (dir, _) in CheckpointFolders.List(Options.OutputDir).Skip(limit)) CheckpointFolders.Delete(dir);
     }
 
     void WriteTrainerState(string dir) =>
@@ -311,7 +328,8 @@ public abstract class Trainer<TExample> : IDisposable
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"resume_from_checkpoint: {dir} does not exist.");
         var statePath = Path.Combine(dir, "trainer_state.json");
         if (!File.Exists(statePath)) throw new FileNotFoundException($"resume_from_checkpoint: {dir} has no trainer_state.json (not a checkpoint?).", statePath);
-        var saved = TrainerState.FromJson(File.ReadAllText(statePath));
+        if (CheckpointFolders.Problem(dir) is { } problem) throw new InvalidDataException($"resume_from_checkpoint: {problem}.");
+        var saved = TrainerState.FromJson(File.ReadAllText(statePath), statePath);
         Model.LoadWeightsFromFolder(dir);
         var optPath = Path.Combine(dir, "optimizer.safetensors");
         if (File.Exists(optPath))

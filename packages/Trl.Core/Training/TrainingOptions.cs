@@ -93,5 +93,21 @@ public record TrainingOptions
         Check(SaveStrategy is "steps" or "epoch" or "no", $"save_strategy must be steps, epoch or no (got '{SaveStrategy}').");
         Check(BadRows is "error" or "skip", $"bad_rows must be 'error' or 'skip' (got '{BadRows}').");
         PeftConfig?.Validate();
+        // NaN or ±Infinity in any hyper-parameter (of this or a trainer's config) is an error naming the field.
+        foreach (var p in GetType().GetProperties())
+        {
+            if (p.GetIndexParameters().Length > 0) continue;
+            var value = p.GetValue(this);
+            bool finite = value switch
+            {
+                double d => double.IsFinite(d),
+                IEnumerable<double> list => list.All(double.IsFinite),
+                _ => true,
+            };
+            var name = Trl.DependencyInjection.OptionsBinding.SnakeCase(p.Name);
+            Check(finite, $"{name} must be a finite number (got {value switch { IEnumerable<double> l => string.Join(",", l), _ => value }}).");
+            // Every length (max_length, max_prompt_length, max_completion_length …) is a positive token count when set.
+            if (name.EndsWith("_length", StringComparison.Ordinal) && value is int n) Check(n >= 1, $"{name} must be ≥ 1 (got {n}).");
+        }
     }
 }
