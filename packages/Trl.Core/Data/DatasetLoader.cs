@@ -42,10 +42,7 @@ public static class DatasetLoader
         {
             row++;
             if (string.IsNullOrWhiteSpace(line)) continue;
-            JsonNode? node;
-            string? error = null;
-            try { node = JsonNode.Parse(line); }
-            catch (JsonException e) { node = null; error = $"not valid JSON ({e.Message})"; }
+            var (node, error) = FileFormat.ParseStrict(line);
             // An unreadable line is handed on as a row, so a skip policy can count it like any other bad row.
             if (node is JsonObject o) yield return new DatasetRow(o, file, row);
             else yield return new DatasetRow(new JsonObject(), file, row) { ReadError = error ?? $"expected a JSON object, got {node?.GetValueKind().ToString() ?? "null"}" };
@@ -54,9 +51,8 @@ public static class DatasetLoader
 
     static IEnumerable<DatasetRow> ReadJson(string file)
     {
-        JsonNode? node;
-        try { node = JsonNode.Parse(File.ReadAllText(file)); }
-        catch (JsonException e) { throw new InvalidDataException($"{file}: not valid JSON ({e.Message}).", e); }
+        var (node, problem) = FileFormat.ParseStrict(File.ReadAllText(file));
+        if (problem is not null) throw new InvalidDataException($"{file}: {problem}.");
         // Either a list of rows, or HF's column layout {"col": [...], ...}.
         if (node is JsonArray a)
         {

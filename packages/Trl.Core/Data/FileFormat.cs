@@ -43,4 +43,36 @@ internal static class FileFormat
             throw new InvalidDataException($"{path}: unexpected content ({e.Message})", e);
         }
     }
+
+    /// <summary>Parses one JSON document and reads it through once, so that what System.Text.Json only reports on first
+    /// access — a duplicate key, a string with an invalid UTF-16 escape — is found here: returns the node, or null and
+    /// the problem.</summary>
+    public static (System.Text.Json.Nodes.JsonNode? Node, string? Problem) ParseStrict(string text)
+    {
+        try
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 128 });
+            Walk(node, 0);
+            return (node, null);
+        }
+        catch (JsonException e) { return (null, $"not valid JSON ({e.Message})"); }
+        catch (ArgumentException e) { return (null, $"invalid JSON object ({e.Message})"); }
+        catch (InvalidOperationException e) { return (null, $"invalid JSON text ({e.Message})"); }
+    }
+
+    static void Walk(System.Text.Json.Nodes.JsonNode? node, int depth)
+    {
+        switch (node)
+        {
+            case System.Text.Json.Nodes.JsonObject o:
+                foreach (var (_, v) in o) Walk(v, depth + 1);
+                break;
+            case System.Text.Json.Nodes.JsonArray a:
+                foreach (var v in a) Walk(v, depth + 1);
+                break;
+            case System.Text.Json.Nodes.JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                _ = v.GetValue<string>();
+                break;
+        }
+    }
 }

@@ -146,7 +146,8 @@ public sealed record ModelConfig
         {
             JsonArray a => a.Select(x => x!.GetValue<long>()).ToArray(),
             JsonValue v => new[] { v.GetValue<long>() },
-            _ => Array.Empty<long>(),
+            null => Array.Empty<long>(),
+            _ => throw new InvalidDataException($"{source}: eos_token_id must be an id or a list of ids."),
         };
         return new ModelConfig
         {

@@ -195,6 +195,8 @@ public abstract class PretrainedModel : nn.Module
             Expect(p + "self_attn.v_proj.weight", kv, hidden);
             Expect(p + "mlp.down_proj.weight", hidden, config.IntermediateSize);
         }
+        if (!shapes.Keys.Any(k => k.StartsWith($"model.layers.{config.NumHiddenLayers - 1}.", StringComparison.Ordinal)))
+            throw new InvalidDataException($"{configPath}: does not match the weights: num_hidden_layers is {config.NumHiddenLayers} but the weights hold no layer {config.NumHiddenLayers - 1}.");
         var extra = shapes.Keys.FirstOrDefault(k => k.StartsWith($"model.layers.{config.NumHiddenLayers}.", StringComparison.Ordinal));
         if (extra is not null)
             throw new InvalidDataException($"{configPath}: does not match the weights: num_hidden_layers is {config.NumHiddenLayers} but the weights hold '{extra}'.");

@@ -33,7 +33,13 @@ public static class TokenizerLoader
         var vocab = model["vocab"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<long>());
         long? Id(string? token) => token is not null && vocab.TryGetValue(token, out var id) ? id
             : added.Where(a => a.Item1 == token).Select(a => (long?)a.Item2).FirstOrDefault();
-        string? Token(string key) => config[key] switch { JsonValue v => v.GetValue<string>(), JsonObject o => o["content"]?.GetValue<string>(), _ => null };
+        string? Token(string key) => config[key] switch
+        {
+            null => null,
+            JsonValue v => v.GetValue<string>(),
+            JsonObject o => o["content"]?.GetValue<string>(),
+            _ => throw new InvalidDataException($"{configPath}: {key} must be a token string or an AddedToken object."),
+        };
         var special = new SpecialTokens
         {
             PadToken = Token("pad_token"), PadTokenId = Id(Token("pad_token")),
