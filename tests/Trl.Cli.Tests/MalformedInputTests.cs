@@ -164,6 +164,19 @@ public class MalformedInputTests
         AssertOneLineError(w.Sft(), 3, mentions);
     }
 
+    [TestCase("PAR1 not really a parquet file PAR1")]
+    [TestCase("")]
+    [TestCase("huge footer length")]
+    public void MalformedParquet(string content)
+    {
+        var w = new Workspace();
+        var parquet = Path.Combine(w.Root, "train.parquet");
+        if (content == "huge footer length") File.WriteAllBytes(parquet, [.. "PAR1"u8, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x7F, .. "PAR1"u8]);
+        else File.WriteAllText(parquet, content);
+        var (code, _, error) = CliRunner.Run("sft", "--model_name_or_path", w.Model, "--dataset_name", parquet, "--output_dir", Path.Combine(w.Root, "out"), "--max_steps", "1");
+        AssertOneLineError((code, error), 3, "train.parquet");
+    }
+
     [TestCase("--max_steps", "99999999999", "max_steps")]
     [TestCase("--learning_rate", "nan", "learning_rate")]
     [TestCase("--learning_rate", "Infinity", "learning_rate")]

@@ -22,8 +22,10 @@ internal static class GenerateCommand
         var adapterPath = args.Take("adapter_path");
         var prompt = args.Take("prompt");
         var ids = args.Values.Remove("input_ids", out var idValues) ? idValues : null;
-        double D(string k, double d) => args.Take(k) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : d;
-        int I(string k, int d) => args.Take(k) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : d;
+        double D(string k, double d) => args.Take(k) is not { } v ? d
+            : double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && double.IsFinite(x) ? x : throw new CliException($"--{k}: '{v}' is not a finite number.");
+        int I(string k, int d) => args.Take(k) is not { } v ? d
+            : int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var x) ? x : throw new CliException($"--{k}: '{v}' is not an integer.");
         var doSample = args.Take("do_sample") is { } ds ? bool.Parse(ds) : true;
         var minP = args.Take("min_p") is { } mp ? double.Parse(mp, CultureInfo.InvariantCulture) : (double?)null;
         var seed = args.Take("seed") is { } sd ? long.Parse(sd, CultureInfo.InvariantCulture) : (long?)null;
@@ -38,7 +40,12 @@ internal static class GenerateCommand
         ITextTokenizer? tokenizer = LoadTokenizer(ModelFolders.TokenizerFolder(basePath, adapter), required: prompt is not null);
         IReadOnlyList<long> promptIds = prompt is not null
             ? (tokenizer ?? throw new CliException($"{modelPath} has no tokenizer.json: use --input_ids.")).Encode(prompt)
-            : ids!.Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            : ids!.Select(x => long.TryParse(x, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? id
+                : throw new CliException($"--input_ids: '{x}' is not a token id.")).ToArray();
+        if (promptIds.Count == 0) throw new CliException("the prompt is empty.");
+        foreach (var id in promptIds)
+            if (id < 0 || id >= model.Config.VocabSize)
+                throw new CliException($"--input_ids: token id {id} is outside the model's vocabulary (0 … {model.Config.VocabSize - 1}).");
         var eos = GenerationEos(basePath, model.Config);
         var result = new TextGenerator(model).Generate(new[] { promptIds }, new GenerationOptions
         {
