@@ -1,3 +1,4 @@
+using TorchSharp;
 using Trl.Data;
 using Trl.Kernels;
 
@@ -7,6 +8,9 @@ namespace Trl.Dpo;
 /// max_length (keep_start or keep_end), stacked as [all chosen; all rejected] and right-padded.</summary>
 public class DpoCollator(long padTokenId, int? maxLength = null, bool keepEnd = false, int? padToMultipleOf = null)
 {
+    /// <summary>Where the batches go (built on the host, moved once); the CPU when null.</summary>
+    public torch.Device? Device { get; set; }
+
     /// <summary>Collates the pairs.</summary>
     public virtual DpoBatch Collate(IReadOnlyList<PreferenceExample> pairs)
     {
@@ -27,12 +31,12 @@ public class DpoCollator(long padTokenId, int? maxLength = null, bool keepEnd = 
                 ids.Add(seq);
                 masks.Add(mask);
             }
-        var inputIds = SequencePadding.PadIds(ids, padTokenId, PaddingSide.Right, padToMultipleOf);
+        var inputIds = SequencePadding.PadIds(ids, padTokenId, PaddingSide.Right, padToMultipleOf, Device);
         return new DpoBatch(
             inputIds,
-            SequencePadding.AttentionMask(ids, PaddingSide.Right, padToMultipleOf),
-            SequencePadding.PadIds(masks, 0, PaddingSide.Right, padToMultipleOf),
-            SequencePadding.NextTokenIndex(masks, inputIds.shape[1]));
+            SequencePadding.AttentionMask(ids, PaddingSide.Right, padToMultipleOf, Device),
+            SequencePadding.PadIds(masks, 0, PaddingSide.Right, padToMultipleOf, Device),
+            SequencePadding.NextTokenIndex(masks, inputIds.shape[1], Device));
     }
 
     /// <summary>Attended tokens of the collated batch (both sides, after truncation), counted without building tensors.</summary>

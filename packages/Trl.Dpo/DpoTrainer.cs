@@ -26,7 +26,7 @@ public class DpoTrainer : Trainer<PreferenceExample>
     {
         _policy = model;
         _config = config;
-        _collator = new DpoCollator(padTokenId, config.MaxLength, config.TruncationMode == "keep_end", config.PadToMultipleOf);
+        _collator = new DpoCollator(padTokenId, config.MaxLength, config.TruncationMode == "keep_end", config.PadToMultipleOf) { Device = Device };
         _reference = ReferenceModel.Resolve(model, referenceModel);
         if (config.PrecomputeRefLogProbs)
             _precomputed = ReferenceModel.Precompute(_reference?.Model ?? _policy, trainDataset, config.PrecomputeRefBatchSize ?? config.PerDeviceTrainBatchSize, PrecomputeBatch);

@@ -82,9 +82,9 @@ public class BcoTrainer : Trainer<BcoExample>
     protected override LossOutput ComputeLoss(IReadOnlyList<BcoExample> microBatch, StepContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        using var ids = SequencePadding.PadIds(microBatch.Select(e => e.CompletionIds).ToList(), _pad);
-        using var labels = SequencePadding.PadIds(microBatch.Select(e => e.CompletionLabels).ToList(), Sequences.IgnoreIndex);
-        using var attention = SequencePadding.AttentionMask(microBatch.Select(e => e.CompletionIds).ToList());
+        using var ids = SequencePadding.PadIds(microBatch.Select(e => e.CompletionIds).ToList(), _pad, device: Device);
+        using var labels = SequencePadding.PadIds(microBatch.Select(e => e.CompletionLabels).ToList(), Sequences.IgnoreIndex, device: Device);
+        using var attention = SequencePadding.AttentionMask(microBatch.Select(e => e.CompletionIds).ToList(), device: Device);
         var logps = Logps(_policy, ids, attention, labels, logitSums: true, out var logitSums);
         var refLogps = _reference.Score(m => Logps(m, ids, attention, labels, logitSums: false, out _));
         var isChosen = tensor(microBatch.Select(e => e.Label).ToArray(), device: logps.device);

@@ -22,7 +22,7 @@ public class CpoTrainer(CausalLM model, CpoConfig config, IReadOnlyList<CpoExamp
     {
         ArgumentNullException.ThrowIfNull(microBatch);
         ArgumentNullException.ThrowIfNull(context);
-        using var batch = new PairedPreferenceBatch(microBatch.Select(e => new PairedPreferenceTokens(e.PromptIds, e.ChosenIds, e.ChosenLabels, e.RejectedIds, e.RejectedLabels)).ToList(), padTokenId);
+        using var batch = new PairedPreferenceBatch(microBatch.Select(e => new PairedPreferenceTokens(e.PromptIds, e.ChosenIds, e.ChosenLabels, e.RejectedIds, e.RejectedLabels)).ToList(), padTokenId, Device);
         int b = batch.Pairs;
         double alpha = config.LossType == "alphapo" ? 0 : config.CpoAlpha;
         var positions = batch.PositionLogProbs(model);

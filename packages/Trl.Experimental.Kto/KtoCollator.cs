@@ -1,3 +1,4 @@
+using TorchSharp;
 using Trl.Kernels;
 
 namespace Trl.Kto;
@@ -6,6 +7,9 @@ namespace Trl.Kto;
 /// right-padded.</summary>
 public class KtoCollator(long padTokenId, int? maxLength)
 {
+    /// <summary>Where the batches go (built on the host, moved once); the CPU when null.</summary>
+    public torch.Device? Device { get; set; }
+
     /// <summary>Collates the examples' completions, or their KL completions when <paramref name="kl"/>.</summary>
     public virtual KtoBatch Collate(IReadOnlyList<KtoExample> batch, bool kl)
     {
@@ -20,8 +24,8 @@ public class KtoCollator(long padTokenId, int? maxLength)
             ids.Add(Sequences.TruncateKeepStart(seq, maxLength));
             masks.Add(Sequences.TruncateKeepStart(mask, maxLength));
         }
-        var padded = SequencePadding.PadIds(ids, padTokenId);
-        return new KtoBatch(padded, SequencePadding.AttentionMask(ids), SequencePadding.PadIds(masks, 0), SequencePadding.NextTokenIndex(masks, padded.shape[1]));
+        var padded = SequencePadding.PadIds(ids, padTokenId, device: Device);
+        return new KtoBatch(padded, SequencePadding.AttentionMask(ids, device: Device), SequencePadding.PadIds(masks, 0, device: Device), SequencePadding.NextTokenIndex(masks, padded.shape[1], Device));
     }
 
     /// <summary>Tokens of the collated completions (after truncation), counted on the host.</summary>

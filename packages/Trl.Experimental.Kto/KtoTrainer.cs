@@ -23,7 +23,7 @@ public class KtoTrainer : Trainer<KtoExample>
     {
         _policy = model;
         _config = config;
-        _collator = new KtoCollator(padTokenId, config.MaxLength);
+        _collator = new KtoCollator(padTokenId, config.MaxLength) { Device = Device };
         _reference = ReferenceModel.Resolve(model, referenceModel);
         if (config.PrecomputeRefLogProbs)
             _precomputed = ReferenceModel.Precompute(_reference?.Model ?? _policy, trainDataset, config.PrecomputeRefBatchSize ?? config.PerDeviceTrainBatchSize, PrecomputeBatch);

@@ -23,7 +23,7 @@ public class OrpoTrainer(CausalLM model, OrpoConfig config, IReadOnlyList<OrpoEx
     {
         ArgumentNullException.ThrowIfNull(microBatch);
         ArgumentNullException.ThrowIfNull(context);
-        using var batch = new PairedPreferenceBatch(microBatch.Select(e => new PairedPreferenceTokens(e.PromptIds, e.ChosenIds, e.ChosenLabels, e.RejectedIds, e.RejectedLabels)).ToList(), padTokenId);
+        using var batch = new PairedPreferenceBatch(microBatch.Select(e => new PairedPreferenceTokens(e.PromptIds, e.ChosenIds, e.ChosenLabels, e.RejectedIds, e.RejectedLabels)).ToList(), padTokenId, Device);
         int b = batch.Pairs;
         var positions = batch.PositionLogProbs(model);
         var logps = batch.SequenceLogps(positions.Logps, average: true);

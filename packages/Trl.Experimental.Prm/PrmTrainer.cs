@@ -15,9 +15,9 @@ public class PrmTrainer(TokenClassifier model, PrmConfig config, IReadOnlyList<P
     protected override LossOutput ComputeLoss(IReadOnlyList<PrmExample> microBatch, StepContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        using var ids = SequencePadding.PadIds(microBatch.Select(e => e.InputIds).ToList(), padTokenId);
-        using var labels = SequencePadding.PadIds(microBatch.Select(e => e.Labels).ToList(), Sequences.IgnoreIndex);
-        using var attention = SequencePadding.AttentionMask(microBatch.Select(e => e.InputIds).ToList());
+        using var ids = SequencePadding.PadIds(microBatch.Select(e => e.InputIds).ToList(), padTokenId, device: Device);
+        using var labels = SequencePadding.PadIds(microBatch.Select(e => e.Labels).ToList(), Sequences.IgnoreIndex, device: Device);
+        using var attention = SequencePadding.AttentionMask(microBatch.Select(e => e.InputIds).ToList(), device: Device);
         var logits = model.Forward(ids, attention);
         var flatLogits = logits.reshape(-1, logits.shape[^1]);
         var flatLabels = labels.reshape(-1);

@@ -5,6 +5,7 @@ using Trl.Data;
 using Trl.Generation;
 using Trl.Rewards;
 using Trl.Kernels;
+using TorchSharp;
 using Trl.Modeling;
 using Trl.Tokenization;
 using Trl.Training;
@@ -44,6 +45,9 @@ public class GrpoTrainer : Trainer<GrpoPrompt>
         _config = config;
         _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         _rewards = rewardFunctions ?? throw new ArgumentNullException(nameof(rewardFunctions));
+        // Reward models score where the policy generates.
+        foreach (var rewardModel in _rewards.OfType<RewardModelFunction>())
+            if (!TrainingDevice.Same(rewardModel.Model.Device, Device)) rewardModel.Model.to(Device);
         _logger = logger;
         if (_rewards.Count == 0) throw new ArgumentException("GRPO needs at least one reward function.", nameof(rewardFunctions));
         if (config.RewardWeights is { } w && w.Count != _rewards.Count)
@@ -262,13 +266,13 @@ public class GrpoTrainer : Trainer<GrpoPrompt>
         var promptIds = SequencePadding.PadIds(batch.Select(p => p.PromptIds).ToList(), _padTokenId, PaddingSide.Left).to(device);
         var promptMask = SequencePadding.AttentionMask(batch.Select(p => p.PromptIds).ToList(), PaddingSide.Left).to(device);
         var nonEmpty = completionIds.Select(c => c.Count == 0 ? (IReadOnlyList<long>)new[] { _padTokenId } : c).ToList();
-        var completion = SequencePadding.PadIds(nonEmpty, _padTokenId, PaddingSide.Right, _config.PadToMultipleOf);
-        var completionMask = SequencePadding.AttentionMask(completionIds, PaddingSide.Right, _config.PadToMultipleOf);
+        var completion = SequencePadding.PadIds(nonEmpty, _padTokenId, PaddingSide.Right, _config.PadToMultipleOf, device);
+        var completionMask = SequencePadding.AttentionMask(completionIds, PaddingSide.Right, _config.PadToMultipleOf, device);
         if (completionMask.shape[1] < completion.shape[1])
             completionMask = nn.functional.pad(completionMask, new long[] { 0, completion.shape[1] - completionMask.shape[1] });
         var lossMask = completionMask.to_type(ScalarType.Float32);
         if (_config.MaskTruncatedCompletions)
-            lossMask = lossMask * tensor(generated.EndedWithEos.Select(e => e ? 1f : 0f).ToArray()).unsqueeze(1);
+            lossMask = lossMask * tensor(generated.EndedWithEos.Select(e => e ? 1f : 0f).ToArray(), device: device).unsqueeze(1);
         // The normaliser is a host count: the completion tokens that count for the loss.
         double numItems = completionIds.Select((c, i) => _config.MaskTruncatedCompletions && !generated.EndedWithEos[i] ? 0 : c.Count).Sum();
         (completion, lossMask) = (completion.to(device), lossMask.to(device));

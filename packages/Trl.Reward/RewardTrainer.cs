@@ -24,7 +24,7 @@ public class RewardTrainer : Trainer<RewardExample>
         _model = model;
         _config = config;
         _padTokenId = padTokenId;
-        _collator = new RewardCollator(padTokenId, config.PadToMultipleOf);
+        _collator = new RewardCollator(padTokenId, config.PadToMultipleOf) { Device = Device };
     }
 
     /// <summary>The collator ([chosen; rejected] rows).</summary>

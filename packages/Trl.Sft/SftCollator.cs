@@ -1,3 +1,4 @@
+using TorchSharp;
 using Trl.Kernels;
 
 namespace Trl.Sft;
@@ -25,6 +26,9 @@ public class SftCollator
     public bool PaddingFree { get; }
     /// <summary>Pad the sequence length up to a multiple of this.</summary>
     public int? PadToMultipleOf { get; }
+
+    /// <summary>Where the batches go (built on the host, moved once); the CPU when null.</summary>
+    public torch.Device? Device { get; set; }
 
     /// <summary>Collates the examples into tensors.</summary>
     public virtual SftBatch Collate(IReadOnlyList<SftExample> examples)
@@ -54,14 +58,14 @@ public class SftCollator
         }
 
         bool needPositions = PaddingFree || examples.Any(e => e.SequenceLengths is { Count: > 1 });
-        var inputIds = SequencePadding.PadIds(ids, PadTokenId, PaddingSide.Right, PadToMultipleOf);
+        var inputIds = SequencePadding.PadIds(ids, PadTokenId, PaddingSide.Right, PadToMultipleOf, Device);
         var targets = labels.Select(l => (IReadOnlyList<long>)l.Select(x => x == Sequences.IgnoreIndex ? 0L : 1L).ToArray()).ToList();
         return new SftBatch(
             inputIds,
-            SequencePadding.PadIds(attention, 0, PaddingSide.Right, PadToMultipleOf),
-            SequencePadding.PadIds(labels, Sequences.IgnoreIndex, PaddingSide.Right, PadToMultipleOf),
-            SequencePadding.NextTokenIndex(targets, inputIds.shape[1]),
-            needPositions ? SequencePadding.PadIds(positions, 0, PaddingSide.Right, PadToMultipleOf) : null);
+            SequencePadding.PadIds(attention, 0, PaddingSide.Right, PadToMultipleOf, Device),
+            SequencePadding.PadIds(labels, Sequences.IgnoreIndex, PaddingSide.Right, PadToMultipleOf, Device),
+            SequencePadding.NextTokenIndex(targets, inputIds.shape[1], Device),
+            needPositions ? SequencePadding.PadIds(positions, 0, PaddingSide.Right, PadToMultipleOf, Device) : null);
     }
 
     /// <summary>How many next-token targets of these examples take part in the loss — labels ≠ −100 after the shift, so a

@@ -29,7 +29,7 @@ public class SftTrainer : Trainer<SftExample>
         _model = model;
         _config = config;
         bool completionOnly = config.CompletionOnlyLoss ?? trainDataset.Any(e => e.CompletionMask is not null);
-        _collator = new SftCollator(padTokenId, completionOnly, config.UsesPaddingFree, config.PadToMultipleOf);
+        _collator = new SftCollator(padTokenId, completionOnly, config.UsesPaddingFree, config.PadToMultipleOf) { Device = Device };
     }
 
     /// <summary>The collator that turns examples into batches.</summary>

@@ -10,7 +10,9 @@ namespace Trl.Cli.Tests;
 public class ResumeTests
 {
     public static IEnumerable<TestCaseData> Trainers() =>
-        new[] { "sft", "dpo", "reward", "kto", "cpo", "orpo", "bco", "prm", "grpo" }.Select(c => new TestCaseData(c).SetName($"ResumeIsBitIdentical({c})"));
+        new[] { "sft", "dpo", "reward", "kto", "cpo", "orpo", "bco", "prm", "grpo" }.Select(c => new TestCaseData(c, Array.Empty<string>()).SetName($"ResumeIsBitIdentical({c})"))
+            .Append(new TestCaseData("sft", new[] { "--bf16", "true" }).SetName("ResumeIsBitIdentical(sft, bf16 mixed precision)"))
+            .Append(new TestCaseData("dpo", new[] { "--use_peft", "true", "--lora_r", "4" }).SetName("ResumeIsBitIdentical(dpo, LoRA)"));
 
     static string[] Args(string command, string outDir, params string[] extra) =>
         [command, "--output_dir", outDir, "--max_steps", "4", "--logging_steps", "1", "--save_steps", "2", "--per_device_train_batch_size", "4",
@@ -19,10 +21,10 @@ public class ResumeTests
     static string Weights(string dir) => File.Exists(Path.Combine(dir, "model.safetensors")) ? "model.safetensors" : "adapter_model.safetensors";
 
     [TestCaseSource(nameof(Trainers))]
-    public void ResumeIsBitIdentical(string command)
+    public void ResumeIsBitIdentical(string command, string[] options)
     {
         var straight = CliRunner.TempDir();
-        var (code, _, error) = CliRunner.Run(Args(command, straight));
+        var (code, _, error) = CliRunner.Run(Args(command, straight, options));
         Assert.That(code, Is.EqualTo(0), error);
         var checkpoint = Path.Combine(straight, "checkpoint-2");
         Assert.That(CheckpointFolders.Problem(checkpoint), Is.Null);
@@ -30,7 +32,7 @@ public class ResumeTests
         var resumed = CliRunner.TempDir();
         Directory.CreateDirectory(resumed);
         File.WriteAllLines(Path.Combine(resumed, "metrics.jsonl"), File.ReadLines(Path.Combine(straight, "metrics.jsonl")));   // as left by the first run
-        (code, _, error) = CliRunner.Run(Args(command, resumed, "--resume_from_checkpoint", checkpoint));
+        (code, _, error) = CliRunner.Run(Args(command, resumed, [.. options, "--resume_from_checkpoint", checkpoint]));
         Assert.That(code, Is.EqualTo(0), error);
 
         Assert.That(File.ReadAllBytes(Path.Combine(resumed, Weights(resumed))), Is.EqualTo(File.ReadAllBytes(Path.Combine(straight, Weights(straight)))), "final weights");

@@ -9,15 +9,15 @@ namespace Trl.Shared;
 internal sealed class PairedPreferenceBatch : IDisposable
 {
     /// <summary>Collates pairs.</summary>
-    public PairedPreferenceBatch(IReadOnlyList<PairedPreferenceTokens> pairs, long padTokenId)
+    public PairedPreferenceBatch(IReadOnlyList<PairedPreferenceTokens> pairs, long padTokenId, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(pairs);
         if (pairs.Count == 0) throw new ArgumentException("Cannot collate an empty batch.", nameof(pairs));
         var ids = pairs.Select(p => p.ChosenIds).Concat(pairs.Select(p => p.RejectedIds)).ToList();
         var labels = pairs.Select(p => p.ChosenLabels).Concat(pairs.Select(p => p.RejectedLabels)).ToList();
-        InputIds = SequencePadding.PadIds(ids, padTokenId);
-        Labels = SequencePadding.PadIds(labels, Sequences.IgnoreIndex);
-        AttentionMask = SequencePadding.AttentionMask(ids);
+        InputIds = SequencePadding.PadIds(ids, padTokenId, device: device);
+        Labels = SequencePadding.PadIds(labels, Sequences.IgnoreIndex, device: device);
+        AttentionMask = SequencePadding.AttentionMask(ids, device: device);
         Pairs = pairs.Count;
     }
 

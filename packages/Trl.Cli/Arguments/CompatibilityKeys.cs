@@ -14,11 +14,9 @@ internal static class CompatibilityKeys
         ["dataloader_num_workers"] = Any, ["dataloader_pin_memory"] = Any, ["dataset_num_proc"] = Any, ["remove_unused_columns"] = Any,
         ["dataloader_persistent_workers"] = Any, ["dataset_streaming"] = Only("false"),
         // Devices and kernels: CPU (or the one CUDA device), SDPA attention, our own AdamW.
-        ["use_cpu"] = Any, ["no_cuda"] = Any, ["attn_implementation"] = Any, ["trust_remote_code"] = Any,
+        ["no_cuda"] = Any, ["attn_implementation"] = Any, ["trust_remote_code"] = Any,
         ["fp16"] = Only("false", "fp16 is not supported; use bf16"),
         ["tf32"] = Any, ["torch_compile"] = Only("false"), ["optim"] = Only("adamw_torch", "only AdamW (adamw_torch) is implemented", "adamw_torch_fused", "adamw_hf"),
-        ["dtype"] = Only("float32", "load the model in float32 (bf16: true trains in bfloat16)", "auto", "None"),
-        ["torch_dtype"] = Only("float32", "load the model in float32 (bf16: true trains in bfloat16)", "auto", "None"),
         ["model_revision"] = Any,
         // gradient_checkpointing itself is a TrainingOptions field; its kwargs (use_reentrant) change nothing here.
         ["gradient_checkpointing_kwargs"] = Any,

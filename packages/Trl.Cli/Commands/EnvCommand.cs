@@ -21,7 +21,10 @@ internal static class EnvCommand
         {
             using var t = ones(2).add(1);
             output.WriteLine($"native backend       loaded (CPU threads: {get_num_threads()})");
-            output.WriteLine($"CUDA available       {cuda.is_available()}");
+            output.WriteLine($"CUDA available       {cuda.is_available()}{(cuda.is_available() ? $" ({cuda.device_count()} device(s))" : "")}");
+            var (device, reason) = Trl.Training.TrainingDevice.Choose(new Trl.Training.TrainingOptions());
+            output.WriteLine($"training device      {device.type.ToString().ToLowerInvariant()} ({reason}; use_cpu: true or --device to choose)");
+            output.WriteLine($"libtorch location    {Path.GetDirectoryName(typeof(TorchSharp.torch).Assembly.Location)} (TRL_LIBTORCH_DIR / LD_LIBRARY_PATH select another, see README)");
         }
         catch (TypeInitializationException e)
         {

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Trl.Cli.Arguments;
 using Trl.Data;
 using Trl.Modeling;
@@ -20,8 +21,9 @@ internal sealed class TrainingRun
         ("dataset_test_split", "test", "split evaluated when eval_strategy is steps or epoch (dataset folders; the embedded sft default has one)"),
     };
 
-    TrainingRun(string? modelPath, string? adapterPath, string tokenizerPath, string datasetPath, string split, string? embeddedDir, string testSplit)
+    TrainingRun(string? modelPath, string? adapterPath, string tokenizerPath, string datasetPath, string split, string? embeddedDir, string testSplit, TorchSharp.torch.ScalarType? loadDtype)
     {
+        LoadDtype = loadDtype;
         AdapterPath = adapterPath;
         TestSplit = testSplit;
         ModelPath = modelPath;
@@ -33,6 +35,8 @@ internal sealed class TrainingRun
 
     /// <summary>The base model folder (an adapter folder given as model_name_or_path is resolved to its base).</summary>
     public string? ModelPath { get; }
+    /// <summary>The dtype the weights are loaded in (ModelConfig's dtype), or null for as stored.</summary>
+    public TorchSharp.torch.ScalarType? LoadDtype { get; }
     /// <summary>A PEFT adapter loaded onto the base and trained further, or null.</summary>
     public string? AdapterPath { get; }
     public string TokenizerPath { get; }
@@ -58,17 +62,18 @@ internal sealed class TrainingRun
         if (embedded && adapterPath is not null) throw new CliException("--adapter_path needs --model_name_or_path (the adapter's base).");
         if (modelPath is not null) (modelPath, adapterPath) = ModelFolders.Resolve(modelPath, adapterPath);
         tokenizerPath ??= modelPath is null ? null : ModelFolders.TokenizerFolder(modelPath, adapterPath);
-        var peft = PeftArguments.Take(args);
+        var modelArgs = ModelArguments.Take(args);
         var config = ConfigBinder.Bind(embedded ? embeddedDefaults : defaults, args);
         ConfigBinder.RejectUnknown(args, command);
-        if (peft.ToLoraConfig(modelPath) is { } lora)
+        if (modelArgs.ToLoraConfig(modelPath) is { } lora)
         {
             if (adapterPath is not null) throw new CliException($"use_peft adds a new adapter, but {adapterPath} already is one: drop --use_peft to train it further.");
             config = (TConfig)(config with { PeftConfig = lora });
         }
         config.Validate();
         string? dir = embedded ? EmbeddedDefault.Extract() : null;
-        return (new TrainingRun(modelPath, adapterPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), split, dir, testSplit), config);
+        var loadDtype = modelArgs.LoadDtype(modelPath);
+        return (new TrainingRun(modelPath, adapterPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), split, dir, testSplit, loadDtype), config);
     }
 
     public static bool Help<TConfig>(CliArguments args, string command, TConfig defaults, TextWriter output,
@@ -76,7 +81,7 @@ internal sealed class TrainingRun
     {
         if (!args.Has("help")) return false;
         output.WriteLine($"usage: trl {command} [--config {command}.yaml] [--field value ...]\n\nFields (TRL's names):");
-        output.Write(ConfigBinder.Help(defaults, CommonFields.Concat(PeftArguments.Fields).Concat(commandFields ?? [])));
+        output.Write(ConfigBinder.Help(defaults, CommonFields.Concat(ModelArguments.Fields).Concat(commandFields ?? [])));
         return true;
     }
 
@@ -121,7 +126,7 @@ internal sealed class TrainingRun
     /// (adapter disabled) is then the reference, as in TRL, with no second copy of the weights.</summary>
     public CausalLM? LoadReference(long seed, TrainingOptions config) =>
         config.PeftConfig is not null || AdapterPath is not null ? null
-        : Embedded ? CausalLM.FromConfig(EmbeddedModelConfig(), seed) : CausalLM.FromPretrained(ModelPath!);
+        : InDtype(Embedded ? CausalLM.FromConfig(EmbeddedModelConfig(), seed) : CausalLM.FromPretrained(ModelPath!));
 
     /// <summary>A sequence classifier of <paramref name="numLabels"/> outputs: the embedded tiny model's shape, or the
     /// given folder (a causal LM gets a new head, as TRL's AutoModelForSequenceClassification does).</summary>
@@ -132,8 +137,15 @@ internal sealed class TrainingRun
     public TokenClassifier LoadTokenClassifier(int numLabels, long seed) =>
         WithAdapter(Embedded ? TokenClassifier.FromConfig(EmbeddedModelConfig(), numLabels, seed) : TokenClassifier.FromPretrained(ModelPath!, numLabels, seed));
 
+    T InDtype<T>(T model) where T : PretrainedModel
+    {
+        if (LoadDtype is { } dtype) model.to(dtype);
+        return model;
+    }
+
     T WithAdapter<T>(T model) where T : PretrainedModel
     {
+        InDtype(model);
         if (AdapterPath is null) return model;
         try
         {

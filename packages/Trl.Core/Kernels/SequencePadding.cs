@@ -41,8 +41,9 @@ public static class SequencePadding
         return output;
     }
 
-    /// <summary>Pads lists of token ids (or labels) into a [B, T] int64 tensor.</summary>
-    public static Tensor PadIds(IReadOnlyList<IReadOnlyList<long>> sequences, long paddingValue, PaddingSide side = PaddingSide.Right, int? padToMultipleOf = null)
+    /// <summary>Pads lists of token ids (or labels) into a [B, T] int64 tensor, built on the host and moved once to
+    /// <paramref name="device"/> (the CPU when null).</summary>
+    public static Tensor PadIds(IReadOnlyList<IReadOnlyList<long>> sequences, long paddingValue, PaddingSide side = PaddingSide.Right, int? padToMultipleOf = null, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(sequences);
         int length = sequences.Count == 0 ? 0 : sequences.Max(s => s.Count);
@@ -55,21 +56,21 @@ public static class SequencePadding
             int offset = i * length + (side == PaddingSide.Left ? length - s.Count : 0);
             for (int j = 0; j < s.Count; j++) data[offset + j] = s[j];
         }
-        return tensor(data, new long[] { sequences.Count, length });
+        return tensor(data, new long[] { sequences.Count, length }, device: device);
     }
 
     /// <summary>The [B, T] attention mask of <paramref name="sequences"/> padded as <see cref="PadIds"/> pads them:
     /// 1 on every token, 0 on padding.</summary>
-    public static Tensor AttentionMask(IReadOnlyList<IReadOnlyList<long>> sequences, PaddingSide side = PaddingSide.Right, int? padToMultipleOf = null)
+    public static Tensor AttentionMask(IReadOnlyList<IReadOnlyList<long>> sequences, PaddingSide side = PaddingSide.Right, int? padToMultipleOf = null, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(sequences);
-        return PadIds(sequences.Select(s => (IReadOnlyList<long>)Enumerable.Repeat(1L, s.Count).ToArray()).ToList(), 0, side, padToMultipleOf);
+        return PadIds(sequences.Select(s => (IReadOnlyList<long>)Enumerable.Repeat(1L, s.Count).ToArray()).ToList(), 0, side, padToMultipleOf, device);
     }
 
     /// <summary>Where a right-padded batch takes next-token losses, as flat indices [M] into its [B, width − 1] grid of
     /// targets (target t of row r is token t + 1): index r·(width − 1) + t − 1 for every token t ≥ 1 whose mask is
     /// non-zero. Built on the host from the unpadded per-row masks, so selecting positions needs no device sync.</summary>
-    public static Tensor NextTokenIndex(IReadOnlyList<IReadOnlyList<long>> masks, long width)
+    public static Tensor NextTokenIndex(IReadOnlyList<IReadOnlyList<long>> masks, long width, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(masks);
         var index = new List<long>();
@@ -80,6 +81,6 @@ public static class SequencePadding
             for (int t = 1; t < m.Count; t++)
                 if (m[t] != 0) index.Add(r * (width - 1) + t - 1);
         }
-        return tensor(index.ToArray(), ScalarType.Int64);
+        return tensor(index.ToArray(), ScalarType.Int64, device: device);
     }
 }

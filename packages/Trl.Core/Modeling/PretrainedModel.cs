@@ -115,6 +115,14 @@ public abstract class PretrainedModel : nn.Module
     public IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters() =>
         named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();
 
+    /// <summary>During bf16 mixed-precision training, the optimizer's fp32 master weights by parameter name: what a
+    /// checkpoint saves instead of the bf16 compute copy. Null otherwise.</summary>
+    internal IReadOnlyDictionary<string, Tensor>? MasterWeights { get; set; }
+
+    /// <summary>The tensor a save writes for a parameter: its fp32 master during mixed precision, else itself.</summary>
+    internal Tensor SavedValue(string name, Tensor parameter) =>
+        MasterWeights is { } masters && masters.TryGetValue(name, out var master) ? master : parameter;
+
     /// <summary>The PEFT adapter on this model (see <see cref="LoraAdapter.Add"/>), or null.</summary>
     public LoraAdapter? Adapter { get; internal set; }
 
@@ -252,7 +260,7 @@ public abstract class PretrainedModel : nn.Module
             return;
         }
         Directory.CreateDirectory(directory);
-        var tensors = named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        var tensors = named_parameters().ToDictionary(p => p.name, p => SavedValue(p.name, p.parameter));
         var shards = new List<List<string>> { new() };
         long shardBytes = 0, totalBytes = 0;
         foreach (var name in tensors.Keys.Order(StringComparer.Ordinal))

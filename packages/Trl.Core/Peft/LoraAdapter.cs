@@ -158,7 +158,7 @@ public sealed class LoraAdapter : IDisposable
     /// <summary>The adapter's tensors under the keys peft saves (adapter name removed; DoRA magnitudes without
     /// <c>.weight</c>; a modules_to_save copy under the module's own name).</summary>
     public Dictionary<string, Tensor> StateDict() =>
-        Parameters.ToDictionary(p => FileKey(p.Name), p => (Tensor)p.Parameter, StringComparer.Ordinal);
+        Parameters.ToDictionary(p => FileKey(p.Name), p => Model.SavedValue(p.Name, p.Parameter), StringComparer.Ordinal);
 
     static string FileKey(string name)
     {

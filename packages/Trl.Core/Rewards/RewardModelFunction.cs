@@ -14,6 +14,9 @@ public sealed class RewardModelFunction(SequenceClassifier model, ITextTokenizer
     /// <inheritdoc />
     public string Name { get; } = name;
 
+    /// <summary>The reward model.</summary>
+    public SequenceClassifier Model => model;
+
     /// <summary>Loads a reward model folder (config.json, safetensors with a score head, tokenizer files).</summary>
     public static RewardModelFunction FromPretrained(string directory)
     {

@@ -5,11 +5,29 @@ namespace Trl.Training;
 
 /// <summary>AdamW with PyTorch's math (the same update as torch.optim.AdamW, fused or not):
 /// p ← p·(1 − lr·wd); m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε).
-/// State is created lazily and each parameter is updated in its own dispose scope, so temporaries never pile up.</summary>
+/// State is created lazily and each parameter is updated in its own dispose scope, so temporaries never pile up.
+/// Mixed precision: a parameter given an fp32 master copy (<see cref="SetMasters"/>) is updated in fp32 — master,
+/// gradient and moments — and the half-precision parameter receives the rounded master after each step.</summary>
 internal sealed class AdamW : IDisposable
 {
     readonly IReadOnlyList<(string Name, Parameter Parameter, bool Decay)> _params;
     readonly Dictionary<string, (Tensor M, Tensor V)> _state = new(StringComparer.Ordinal);
+    readonly Dictionary<string, Tensor> _masters = new(StringComparer.Ordinal);
+
+    /// <summary>fp32 master weights by parameter name (empty without mixed precision).</summary>
+    public IReadOnlyDictionary<string, Tensor> Masters => _masters;
+
+    /// <summary>Keeps fp32 copies of the given parameters' values (taken before the model is cast to half precision).</summary>
+    public void SetMasters(IEnumerable<(string Name, Tensor Value)> masters)
+    {
+        ArgumentNullException.ThrowIfNull(masters);
+        using var noGrad = no_grad();
+        foreach (var (name, value) in masters)
+        {
+            if (_masters.Remove(name, out var old)) old.Dispose();
+            _masters[name] = value.detach().to_type(ScalarType.Float32).clone().DetachFromDisposeScope();
+        }
+    }
 
     /// <summary>Creates the optimizer over named parameters; <c>Decay</c> false exempts a parameter from weight decay.</summary>
     public AdamW(IReadOnlyList<(string Name, Parameter Parameter, bool Decay)> parameters, double beta1, double beta2, double eps, double weightDecay)
@@ -41,22 +59,27 @@ internal sealed class AdamW : IDisposable
             using var scope = NewDisposeScope();
             var g = p.grad;
             if (g is null) continue;
+            _masters.TryGetValue(name, out var master);
+            var target = master ?? (Tensor)p;
+            if (master is not null) g = g.to_type(ScalarType.Float32);
             if (!_state.TryGetValue(name, out var s))
             {
-                s = (zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
+                s = (zeros_like(target).DetachFromDisposeScope(), zeros_like(target).DetachFromDisposeScope());
                 _state[name] = s;
             }
-            if (decay && WeightDecay != 0) p.mul_(1 - lr * WeightDecay);
+            if (decay && WeightDecay != 0) target.mul_(1 - lr * WeightDecay);
             s.M.mul_(Beta1).add_(g, alpha: 1 - Beta1);
             s.V.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
             var denom = s.V.sqrt().div_(bc2Sqrt).add_(Eps);
-            p.addcdiv_(s.M, denom, value: -lr / bc1);
+            target.addcdiv_(s.M, denom, value: -lr / bc1);
+            if (master is not null) p.copy_(master);
         }
     }
 
     /// <summary>The moments by parameter name (for checkpoints): "<c>name.exp_avg</c>" and "<c>name.exp_avg_sq</c>".</summary>
     public Dictionary<string, Tensor> StateTensors() =>
         _state.SelectMany(kv => new[] { (kv.Key + ".exp_avg", kv.Value.M), (kv.Key + ".exp_avg_sq", kv.Value.V) })
+              .Concat(_masters.Select(kv => (kv.Key + ".master", kv.Value)))
               .ToDictionary(x => x.Item1, x => x.Item2);
 
     /// <summary>Restores moments and the step count saved by <see cref="StateTensors"/>.</summary>
@@ -65,8 +88,12 @@ internal sealed class AdamW : IDisposable
         ArgumentNullException.ThrowIfNull(tensors);
         foreach (var (name, p, _) in _params)
         {
+            bool mixed = _masters.TryGetValue(name, out var master);
+            if (mixed && tensors.TryGetValue(name + ".master", out var saved))
+                using (no_grad()) master!.copy_(saved.to(ScalarType.Float32, p.device));
             if (!tensors.TryGetValue(name + ".exp_avg", out var m) || !tensors.TryGetValue(name + ".exp_avg_sq", out var v)) continue;
-            _state[name] = (m.to(p.dtype, p.device).clone().DetachFromDisposeScope(), v.to(p.dtype, p.device).clone().DetachFromDisposeScope());
+            var stateType = mixed ? ScalarType.Float32 : p.dtype;
+            _state[name] = (m.to(stateType, p.device).clone().DetachFromDisposeScope(), v.to(stateType, p.device).clone().DetachFromDisposeScope());
         }
         StepCount = stepCount;
     }
@@ -76,5 +103,7 @@ internal sealed class AdamW : IDisposable
     {
         foreach (var (m, v) in _state.Values) { m.Dispose(); v.Dispose(); }
         _state.Clear();
+        foreach (var t in _masters.Values) t.Dispose();
+        _masters.Clear();
     }
 }

@@ -1,4 +1,5 @@
 using Trl.Modeling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Trl.Training;
@@ -45,7 +46,12 @@ public sealed class ReferenceModel
         ArgumentNullException.ThrowIfNull(policy);
         if (ReferenceEquals(policy, reference))
             throw new ArgumentException("The reference model must be a separate copy of the starting weights, not the policy itself.", nameof(reference));
-        if (reference is not null) return Frozen(reference);
+        if (reference is not null)
+        {
+            // The reference lives where the policy trains.
+            if (!TrainingDevice.Same(reference.Device, policy.Device)) reference.to(policy.Device);
+            return Frozen(reference);
+        }
         return policy.Adapter is not null ? AdapterDisabled(policy) : null;
     }
 

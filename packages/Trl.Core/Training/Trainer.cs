@@ -31,6 +31,8 @@ public abstract class Trainer<TExample> : IDisposable
         _logger = logger ?? NullLogger.Instance;
         options.Validate();
         if (_train.Count == 0) throw new ArgumentException("The training dataset is empty.", nameof(trainDataset));
+        Device = TrainingDevice.Choose(options).Device;
+        if (!TrainingDevice.Same(model.Device, Device)) model.to(Device);
         if (options.PeftConfig is { } peft)
         {
             if (model.Adapter is not null)
@@ -41,6 +43,9 @@ public abstract class Trainer<TExample> : IDisposable
 
     /// <summary>The model being trained.</summary>
     public PretrainedModel Model { get; }
+    /// <summary>Where training runs (see <see cref="TrainingDevice"/>): the model, references, batches and optimizer
+    /// state all live there.</summary>
+    public Device Device { get; }
     /// <summary>The options.</summary>
     public TrainingOptions Options { get; }
     /// <summary>Progress and log history.</summary>
@@ -77,12 +82,20 @@ public abstract class Trainer<TExample> : IDisposable
         int stepsPerEpoch = Math.Max(1, microPerEpoch / Options.GradientAccumulationSteps);
         int maxSteps = Options.MaxSteps > 0 ? Options.MaxSteps : (int)Math.Ceiling(Options.NumTrainEpochs * stepsPerEpoch);
         int warmup = LearningRateSchedules.WarmupSteps(Options, maxSteps);
+        // bf16 mixed precision: fp32 masters are taken from the loaded weights before the compute copy is cast, so no
+        // bf16 rounding ever reaches the master weights. A model loaded in bf16 trains in bf16 (no masters).
+        var masters = Options.Bf16 ? Model.TrainableParameters().Where(p => p.Parameter.dtype == ScalarType.Float32)
+            .Select(p => (p.Name, (Tensor)p.Parameter.detach().clone())).ToList() : [];
         if (Options.Bf16) Model.to(ScalarType.BFloat16);
         Model.Decoder.GradientCheckpointing = Options.GradientCheckpointing;
         Model.train();
         var named = Model.TrainableParameters();
         _optimizer = new AdamW(named.Select(p => (p.Name, p.Parameter, IsDecayed(p.Name))).ToList(),
             Options.AdamBeta1, Options.AdamBeta2, Options.AdamEpsilon, Options.WeightDecay);
+        _optimizer.SetMasters(masters);
+        foreach (var (_, t) in masters) t.Dispose();
+        _originalDtype = masters.Count > 0 ? ScalarType.Float32 : null;
+        Model.MasterWeights = _optimizer.Masters.Count > 0 ? _optimizer.Masters : null;
         State = new TrainerState { MaxSteps = maxSteps, StepsPerEpoch = stepsPerEpoch };
         CheckpointFolders.RemoveLeftovers(Options.OutputDir);
         var resume = ResolveCheckpoint(Options.ResumeFromCheckpoint);
@@ -125,7 +138,26 @@ public abstract class Trainer<TExample> : IDisposable
             if (ShouldSave(State.GlobalStep, stepsPerEpoch) && State.GlobalStep < maxSteps) SaveCheckpoint();
         }
         WriteTrainerState(Options.OutputDir);
+        RestoreMasterPrecision();
         return State;
+    }
+
+    ScalarType? _originalDtype;
+
+    /// <summary>The generator state a checkpoint carries (transformers: rng_state.pth).</summary>
+    const string RngStateFile = "rng_state.safetensors";
+
+    /// <summary>After mixed-precision training the model returns to its loaded dtype holding the fp32 master weights,
+    /// so what is saved or used next is exactly what was trained (as transformers' fp32 model under bf16 autocast).</summary>
+    void RestoreMasterPrecision()
+    {
+        if (_originalDtype is not ScalarType dtype || _optimizer is null) return;
+        Model.to(dtype);
+        using (no_grad())
+            foreach (var (name, p) in Model.TrainableParameters())
+                if (_optimizer.Masters.TryGetValue(name, out var master)) p.copy_(master);
+        Model.MasterWeights = null;
+        _originalDtype = null;
     }
 
     /// <summary>One optimizer step over its micro-batches: losses, metrics and the gradient norm stay on the device;
@@ -311,6 +343,9 @@ public abstract class Trainer<TExample> : IDisposable
         Model.SavePretrained(directory);
         if (_optimizer is not null) Safetensors.Save(Path.Combine(directory, "optimizer.safetensors"), _optimizer.StateTensors(),
             new Dictionary<string, string> { ["step"] = _optimizer.StepCount.ToString(CultureInfo.InvariantCulture) });
+        // The global generator drives dropout (LoRA's included): saved as transformers saves rng_state.pth.
+        using (var rng = get_rng_state())
+            Safetensors.Save(Path.Combine(directory, RngStateFile), new Dictionary<string, Tensor> { ["cpu"] = rng });
         WriteTrainerState(directory);
     }
 
@@ -338,6 +373,14 @@ public abstract class Trainer<TExample> : IDisposable
             var tensors = Safetensors.Load(optPath);
             try { _optimizer!.LoadState(tensors, long.Parse(header.Metadata["step"], CultureInfo.InvariantCulture)); }
             finally { foreach (var t in tensors.Values) t.Dispose(); }
+        }
+        var rngPath = Path.Combine(dir, RngStateFile);
+        if (File.Exists(rngPath))
+        {
+            var rng = Safetensors.Load(rngPath);
+            try { set_rng_state(rng["cpu"]); }
+            catch (KeyNotFoundException) { throw new InvalidDataException($"{rngPath}: no 'cpu' generator state."); }
+            finally { foreach (var t in rng.Values) t.Dispose(); }
         }
         State.GlobalStep = saved.GlobalStep;
         State.Epoch = saved.Epoch;

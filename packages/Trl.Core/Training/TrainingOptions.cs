@@ -59,8 +59,17 @@ public record TrainingOptions
     /// <summary>Bad dataset rows: "error" stops with the file, row and field; "skip" logs, counts and skips them.</summary>
     public string BadRows { get; init; } = "error";
 
-    /// <summary>Compute in bfloat16 (weights are converted).</summary>
+    /// <summary>Mixed precision as transformers' bf16=True: forward and backward in bfloat16 while AdamW keeps fp32 master
+    /// weights and fp32 moments (log-softmax and losses stay fp32); the saved model keeps the loaded dtype. A model
+    /// loaded in bfloat16 (dtype: bfloat16) trains in bfloat16 throughout, as in transformers.</summary>
     public bool Bf16 { get; init; }
+
+    /// <summary>Train on the CPU even when CUDA is available (transformers' use_cpu).</summary>
+    public bool UseCpu { get; init; }
+
+    /// <summary>The device to train on ("cpu", "cuda", "cuda:1"); null: CUDA when available unless use_cpu, as
+    /// transformers chooses. A CUDA device that is asked for and missing is an error.</summary>
+    public string? Device { get; init; }
 
     /// <summary>Recompute each decoder layer's activations in backward instead of keeping them (less memory, about
     /// one more forward pass of compute). TRL's default is true; ours is false, since on a CPU memory is rarely the
