@@ -13,7 +13,11 @@ internal static class AttentionMasks
         Tensor? packedPositionIds, ScalarType dtype, Device device)
     {
         long keyLength = pastLength + queryLength;
-        bool padded = attentionMask is not null && !attentionMask.to_type(ScalarType.Bool).all().item<bool>();
+        // Whether any key is masked decides between SDPA's built-in causal mask and an explicit one. Reading that is
+        // free for a host tensor; on an accelerator it would stall the stream every forward, so there a given mask is
+        // always applied (same result, no sync).
+        bool padded = attentionMask is not null && (attentionMask.device_type != TorchSharp.DeviceType.CPU
+            || !attentionMask.to_type(ScalarType.Bool).all().item<bool>());
         bool windowed = slidingWindow is int w && keyLength > w;
         if (!padded && !windowed && packedPositionIds is null && (pastLength == 0 || queryLength == 1))
             return null;
