@@ -1,3 +1,4 @@
+using Trl.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Trl.DependencyInjection;
@@ -11,7 +12,7 @@ namespace Trl.Grpo;
 public sealed class GrpoTrainerFactory(GrpoConfig config, ILoggerFactory? loggerFactory = null) : TrainerFactory<GrpoConfig>(config, loggerFactory)
 {
     /// <summary>A trainer over prompts; <paramref name="referenceModel"/> may be null when beta is 0.</summary>
-    public GrpoTrainer Create(CausalLM model, CausalLM? referenceModel, IReadOnlyList<GrpoPrompt> prompts, ITextTokenizer tokenizer,
+    public GrpoTrainer Create(CausalLM model, CausalLM? referenceModel, IReadOnlyList<PromptExample> prompts, ITextTokenizer tokenizer,
         IReadOnlyList<IRewardFunction> rewardFunctions) =>
         new(model, referenceModel, Config, prompts, tokenizer, rewardFunctions, Logger<GrpoTrainer>());
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Trl.Data;
 using Trl.Generation;
@@ -7,6 +6,7 @@ using Trl.Rewards;
 using Trl.Kernels;
 using TorchSharp;
 using Trl.Modeling;
+using Trl.Online;
 using Trl.Tokenization;
 using Trl.Training;
 using static TorchSharp.torch;
@@ -19,7 +19,7 @@ namespace Trl.Grpo;
 /// rewards into group-relative advantages (<see cref="ComputeAdvantages"/>), shuffles the generation batch and splits
 /// it into micro-batches (<see cref="BuildRollouts"/>); each micro-step then optimises <see cref="GrpoLoss"/> on one of
 /// them (old log-probs kept when a generation is reused, reference log-probs when beta ≠ 0).</summary>
-public class GrpoTrainer : Trainer<GrpoPrompt>
+public class GrpoTrainer : Trainer<PromptExample>
 {
     readonly CausalLM _policy;
     readonly ReferenceModel? _reference;
@@ -37,7 +37,7 @@ public class GrpoTrainer : Trainer<GrpoPrompt>
 
     /// <summary>Creates a trainer. <paramref name="referenceModel"/> (a separately loaded copy of the initial weights)
     /// is required when beta ≠ 0 and frozen; <paramref name="rewardFunctions"/> are weighted by reward_weights.</summary>
-    public GrpoTrainer(CausalLM model, CausalLM? referenceModel, GrpoConfig config, IReadOnlyList<GrpoPrompt> trainDataset,
+    public GrpoTrainer(CausalLM model, CausalLM? referenceModel, GrpoConfig config, IReadOnlyList<PromptExample> trainDataset,
         ITextTokenizer tokenizer, IReadOnlyList<IRewardFunction> rewardFunctions, ILogger? logger = null)
         : base(model, config, trainDataset, logger)
     {
@@ -63,7 +63,7 @@ public class GrpoTrainer : Trainer<GrpoPrompt>
     }
 
     /// <summary>Raised after each generation with its first num_completions_to_print completions and their rewards.</summary>
-    public event Action<IReadOnlyList<GrpoSample>>? SamplesGenerated;
+    public event Action<IReadOnlyList<CompletionSample>>? SamplesGenerated;
 
     /// <summary>The policy being trained.</summary>
     protected CausalLM Policy => _policy;
@@ -87,12 +87,12 @@ public class GrpoTrainer : Trainer<GrpoPrompt>
 
     /// <summary>TRL's RepeatSampler geometry: each micro-batch is the whole generation batch (every prompt repeated
     /// num_generations times), repeated for the steps_per_generation × num_iterations micro-steps it feeds.</summary>
-    protected override IEnumerable<IReadOnlyList<GrpoPrompt>> EnumerateMicroBatches(IReadOnlyList<GrpoPrompt> train)
+    protected override IEnumerable<IReadOnlyList<PromptExample>> EnumerateMicroBatches(IReadOnlyList<PromptExample> train)
     {
         ArgumentNullException.ThrowIfNull(train);
         var sampler = new RepeatSampler(train.Count, _config.NumGenerations, UniquePromptsPerGeneration, GenerateEvery,
             _config.ShuffleDataset, _config.DataSeed ?? _config.Seed);
-        var batch = new List<GrpoPrompt>(_config.EffectiveGenerationBatchSize);
+        var batch = new List<PromptExample>(_config.EffectiveGenerationBatchSize);
         foreach (var index in sampler.Indices())
         {
             batch.Add(train[index]);
@@ -103,7 +103,7 @@ public class GrpoTrainer : Trainer<GrpoPrompt>
     }
 
     /// <inheritdoc />
-    protected override LossOutput ComputeLoss(IReadOnlyList<GrpoPrompt> microBatch, StepContext context)
+    protected override LossOutput ComputeLoss(IReadOnlyList<PromptExample> microBatch, StepContext context)
     {
         ArgumentNullException.ThrowIfNull(microBatch);
         ArgumentNullException.ThrowIfNull(context);
@@ -141,7 +141,7 @@ public class GrpoTrainer : Trainer<GrpoPrompt>
     /// <summary>Evaluation as TRL's: each eval prompt gets num_generations_eval (or num_generations) completions,
     /// scored and turned into advantages within the eval batch; the loss is computed in eval mode (no accumulation
     /// division), without touching the training buffer or the token count.</summary>
-    LossOutput EvaluationLoss(IReadOnlyList<GrpoPrompt> prompts)
+    LossOutput EvaluationLoss(IReadOnlyList<PromptExample> prompts)
     {
         int g = _config.NumGenerationsEval ?? _config.NumGenerations;
         var expanded = prompts.SelectMany(p => Enumerable.Repeat(p, g)).ToList();
@@ -194,7 +194,7 @@ public class GrpoTrainer : Trainer<GrpoPrompt>
     /// <summary>Samples and scores one generation batch (each prompt repeated <paramref name="groupSize"/> times,
     /// adjacent), shuffles it and splits it into <paramref name="chunks"/> micro-batches kept alive for later steps;
     /// returns them with the generation metrics.</summary>
-    (List<GrpoRollout> Chunks, Dictionary<string, double> Metrics) GenerateAndScore(IReadOnlyList<GrpoPrompt> batch, int chunks, int groupSize, long seed, bool training)
+    (List<GrpoRollout> Chunks, Dictionary<string, double> Metrics) GenerateAndScore(IReadOnlyList<PromptExample> batch, int chunks, int groupSize, long seed, bool training)
     {
         var generated = GenerateCompletions(batch, seed);
         var texts = generated.CompletionIds.Select(ids => _tokenizer.Decode(ids, skipSpecialTokens: true)).ToList();
@@ -211,7 +211,7 @@ public class GrpoTrainer : Trainer<GrpoPrompt>
 
     /// <summary>Samples one completion per entry of <paramref name="batch"/> with TRL's sampling settings (temperature,
     /// top_p/top_k/min_p, repetition_penalty, EOS stop, max_completion_length), reproducibly from <paramref name="seed"/>.</summary>
-    protected virtual GenerationResult GenerateCompletions(IReadOnlyList<GrpoPrompt> batch, long seed)
+    protected virtual GenerationResult GenerateCompletions(IReadOnlyList<PromptExample> batch, long seed)
     {
         ArgumentNullException.ThrowIfNull(batch);
         return new TextGenerator(_policy).Generate(batch.Select(p => p.PromptIds).ToList(), new GenerationOptions
@@ -230,22 +230,10 @@ public class GrpoTrainer : Trainer<GrpoPrompt>
     }
 
     /// <summary>Every reward function's score of every completion, row-major [N × F]; NaN where a function did not apply.</summary>
-    protected virtual float[] ScoreCompletions(IReadOnlyList<GrpoPrompt> batch, IReadOnlyList<string> texts, IReadOnlyList<IReadOnlyList<long>> completionIds)
+    protected virtual float[] ScoreCompletions(IReadOnlyList<PromptExample> batch, IReadOnlyList<string> texts, IReadOnlyList<IReadOnlyList<long>> completionIds)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        int n = batch.Count;
-        var inputs = new RewardInputs(batch.Select(p => p.PromptText).ToList(), texts, completionIds, batch.Select(p => p.Columns).ToList(), State)
-        {
-            PromptMessages = batch.Select(p => p.PromptMessages).ToList(),
-        };
-        var table = new float[n * _rewards.Count];
-        for (int f = 0; f < _rewards.Count; f++)
-        {
-            var scores = _rewards[f].Score(inputs);
-            if (scores.Count != n) throw new InvalidOperationException($"reward function {_rewards[f].Name} returned {scores.Count} scores for {n} completions.");
-            for (int i = 0; i < n; i++) table[i * _rewards.Count + f] = scores[i] is double s ? (float)s : float.NaN;
-        }
-        return table;
+        return RewardScoring.Score(_rewards, batch, texts, completionIds, State);
     }
 
     /// <summary>Group-relative advantages of rewards [N, F] (see <see cref="GrpoAdvantages"/>).</summary>
@@ -255,7 +243,7 @@ public class GrpoTrainer : Trainer<GrpoPrompt>
     /// <summary>Pads the generation batch into tensors on the policy's device, shuffles its rows (TRL's
     /// shuffle_sequence_dict) and splits it into <paramref name="chunks"/> rollouts, with old log-probs (when a generation
     /// feeds several optimizer steps) and reference log-probs (beta ≠ 0).</summary>
-    protected virtual List<GrpoRollout> BuildRollouts(IReadOnlyList<GrpoPrompt> batch, GenerationResult generated, Tensor advantages, int chunks, long seed, bool training)
+    protected virtual List<GrpoRollout> BuildRollouts(IReadOnlyList<PromptExample> batch, GenerationResult generated, Tensor advantages, int chunks, long seed, bool training)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(generated);
@@ -300,16 +288,7 @@ public class GrpoTrainer : Trainer<GrpoPrompt>
 
     Dictionary<string, double> GenerationMetrics(GenerationResult generated, Tensor rewards, GrpoAdvantages.Result advantage)
     {
-        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        var lengths = generated.CompletionIds.Select(c => (double)c.Count).ToArray();
-        var terminated = lengths.Where((_, i) => generated.EndedWithEos[i]).ToArray();
-        metrics["completions/mean_length"] = lengths.Average();
-        metrics["completions/min_length"] = lengths.Min();
-        metrics["completions/max_length"] = lengths.Max();
-        metrics["completions/clipped_ratio"] = 1.0 - (double)terminated.Length / lengths.Length;
-        metrics["completions/mean_terminated_length"] = terminated.Length > 0 ? terminated.Average() : 0.0;
-        metrics["completions/min_terminated_length"] = terminated.Length > 0 ? terminated.Min() : 0.0;
-        metrics["completions/max_terminated_length"] = terminated.Length > 0 ? terminated.Max() : 0.0;
+        var metrics = CompletionMetrics.Of(generated);
         for (int f = 0; f < _rewards.Count; f++)
         {
             var column = rewards.select(1, f);
@@ -323,27 +302,15 @@ public class GrpoTrainer : Trainer<GrpoPrompt>
         return metrics;
     }
 
-    void LogCompletions(IReadOnlyList<GrpoPrompt> batch, IReadOnlyList<string> texts, float[] rewardTable)
+    void LogCompletions(IReadOnlyList<PromptExample> batch, IReadOnlyList<string> texts, float[] rewardTable)
     {
-        int f = _rewards.Count;
-        if (_config.NumCompletionsToPrint > 0)
-        {
-            var samples = Enumerable.Range(0, Math.Min(_config.NumCompletionsToPrint, texts.Count)).Select(i => new GrpoSample(State.GlobalStep + 1, batch[i].PromptText, texts[i],
-                Enumerable.Range(0, f).ToDictionary(k => _rewards[k].Name, k => (double)rewardTable[i * f + k]))).ToList();
-            foreach (var sample in samples)
-                _logger?.LogInformation("step {Step} sample: prompt={Prompt} completion={Completion} rewards=[{Rewards}]", sample.Step, sample.Prompt, sample.Completion,
-                    string.Join(", ", sample.Rewards.Select(r => $"{r.Key}={r.Value.ToString("G4", CultureInfo.InvariantCulture)}")));
-            SamplesGenerated?.Invoke(samples);
-        }
-        if (!_config.LogCompletions) return;
-        Directory.CreateDirectory(Options.OutputDir);
-        using var writer = File.AppendText(Path.Combine(Options.OutputDir, "completions.jsonl"));
-        for (int i = 0; i < texts.Count; i++)
-        {
-            var row = new Dictionary<string, object?> { ["step"] = State.GlobalStep, ["prompt"] = batch[i].PromptText, ["completion"] = texts[i] };
-            for (int k = 0; k < f; k++) row[_rewards[k].Name] = float.IsNaN(rewardTable[i * f + k]) ? null : rewardTable[i * f + k];
-            writer.WriteLine(JsonSerializer.Serialize(row));
-        }
+        var names = _rewards.Select(r => r.Name).ToList();
+        var samples = CompletionSamples.Take(State.GlobalStep + 1, batch, texts, rewardTable, names, _config.NumCompletionsToPrint);
+        foreach (var sample in samples)
+            _logger?.LogInformation("step {Step} sample: prompt={Prompt} completion={Completion} rewards=[{Rewards}]", sample.Step, sample.Prompt, sample.Completion,
+                string.Join(", ", sample.Rewards.Select(r => $"{r.Key}={r.Value.ToString("G4", CultureInfo.InvariantCulture)}")));
+        if (samples.Count > 0) SamplesGenerated?.Invoke(samples);
+        if (_config.LogCompletions) CompletionSamples.Append(Options.OutputDir, State.GlobalStep, batch, texts, rewardTable, names);
     }
 
     /// <inheritdoc />

@@ -176,7 +176,7 @@ internal static class Throughput
         using var model = CausalLM.FromConfig(config, seed: 0);
         // TRL's per_device_train_batch_size counts completions: batch / num_generations prompts per step.
         var prompts = Enumerable.Range(0, Math.Max(1, o.Batch / o.NumGenerations) * (o.Steps + o.Warmup)).Select(_ =>
-            new Trl.Grpo.GrpoPrompt(o.RandomIds(rng, o.Prompt, config.VocabSize), "", new JsonObject())).ToList();
+            new PromptExample(o.RandomIds(rng, o.Prompt, config.VocabSize), "", new JsonObject())).ToList();
         var grpo = (Trl.Grpo.GrpoConfig)o.Apply(new Trl.Grpo.GrpoConfig
         {
             NumGenerations = o.NumGenerations, MaxCompletionLength = o.NewTokens, Beta = 0, LossType = "dapo", Temperature = 1.0,

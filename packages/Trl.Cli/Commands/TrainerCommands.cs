@@ -10,6 +10,7 @@ internal static class TrainerCommands
     [
         new SftCommand(), new DpoCommand(), new RewardCommand(), new GrpoCommand(),
         new KtoCommand(), new CpoCommand(), new OrpoCommand(), new BcoCommand(), new PrmCommand(),
+        new RlooCommand(),
     ];
 
     /// <summary>A fresh instance of the named subcommand (commands keep state for one run).</summary>

@@ -9,7 +9,7 @@ namespace Trl.Cli.Commands.Trainers;
 /// <summary><c>trl grpo</c>: online RL from prompts and reward functions (<c>--reward_funcs</c>: built-in names or
 /// reward-model folders; <c>--reward_model_name_or_path</c> as in TRL's script). The embedded default rewards reversals
 /// of the prompt by their similarity to the solution column.</summary>
-internal sealed class GrpoCommand : TrainerCommand<GrpoConfig, GrpoPrompt>
+internal sealed class GrpoCommand : TrainerCommand<GrpoConfig, PromptExample>
 {
     List<string> _rewardNames = new();
 
@@ -38,7 +38,7 @@ internal sealed class GrpoCommand : TrainerCommand<GrpoConfig, GrpoPrompt>
 
     protected override string Describe(GrpoConfig config) => $"{config.NumGenerations} generations each, loss {config.LossType}, beta {config.Beta}";
 
-    protected override DatasetPreparer<GrpoPrompt> CreatePreparer(ITextTokenizer tokenizer, GrpoConfig config) => new GrpoDatasetPreparer(tokenizer, config);
+    protected override DatasetPreparer<PromptExample> CreatePreparer(ITextTokenizer tokenizer, GrpoConfig config) => new GrpoDatasetPreparer(tokenizer, config);
 
     protected override void CheckRun(TrainingRun run, GrpoConfig config)
     {
@@ -47,7 +47,7 @@ internal sealed class GrpoCommand : TrainerCommand<GrpoConfig, GrpoPrompt>
         _rewardNames.Add("similarity_reward");
     }
 
-    protected override TrainerSession<GrpoPrompt> CreateTrainer(TrainingRun run, GrpoConfig config, ITextTokenizer tokenizer, IReadOnlyList<GrpoPrompt> examples, TextWriter output)
+    protected override TrainerSession<PromptExample> CreateTrainer(TrainingRun run, GrpoConfig config, ITextTokenizer tokenizer, IReadOnlyList<PromptExample> examples, TextWriter output)
     {
         var rewards = _rewardNames.Select(n => RewardFunctions.Resolve(n, config.MaxCompletionLength)).ToList();
         output.WriteLine($"rewards: {string.Join(", ", rewards.Select(r => r.Name))}");

@@ -1,14 +1,14 @@
 using static TorchSharp.torch;
 
-namespace Trl.Grpo;
+namespace Trl.Training;
 
 /// <summary>TRL's RepeatSampler for online RL: each epoch draws the dataset in a seeded order, cuts it into batches of
 /// <c>batchSize</c> unique prompts (dropping an incomplete last batch), and yields every batch
 /// <c>repeatCount</c> times with each index repeated <c>miniRepeatCount</c> times in a row (the G completions of a
 /// prompt stay adjacent). One generator spans the epochs, as in TRL, so the order is a pure function of the seed.</summary>
-internal sealed class RepeatSampler(int count, int miniRepeatCount, int batchSize, int repeatCount, bool shuffle, int seed)
+public sealed class RepeatSampler(int count, int miniRepeatCount, int batchSize, int repeatCount, bool shuffle, int seed)
 {
-    /// <summary>Indices of unique prompt batches per epoch.</summary>
+    /// <summary>Batches of unique prompts per epoch.</summary>
     public int BatchesPerEpoch => count / batchSize;
 
     /// <summary>Yields the indices of all epochs, endlessly.</summary>
