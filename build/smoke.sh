@@ -33,6 +33,7 @@ run_consumer() {
   fi
 }
 
+export TRL_SMOKE_MODEL="$ROOT/packages/Trl.Cli/EmbeddedDefault"
 run_consumer StableConsumer stable-only
 run_consumer ExperimentalConsumer
 

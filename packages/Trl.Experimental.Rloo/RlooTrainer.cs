@@ -43,18 +43,13 @@ public class RlooTrainer : Trainer<PromptExample>
         _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         _rewards = rewardFunctions ?? throw new ArgumentNullException(nameof(rewardFunctions));
         _logger = logger;
-        if (_rewards.Count == 0) throw new ArgumentException("RLOO needs at least one reward function.", nameof(rewardFunctions));
-        if (config.RewardWeights is { } w && w.Count != _rewards.Count)
-            throw new ArgumentException($"reward_weights has {w.Count} values but there are {_rewards.Count} reward functions.");
-        foreach (var rewardModel in _rewards.OfType<RewardModelFunction>())
-            if (!TrainingDevice.Same(rewardModel.Model.Device, Device)) rewardModel.Model.to(Device);
+        OnlineSetup.CheckRewards("RLOO", _rewards, config.RewardWeights, Device);
         if (config.Beta != 0.0)
         {
             _reference = ReferenceModel.Resolve(model, referenceModel) ?? throw new ArgumentException("beta != 0 needs a reference model (or a LoRA policy).", nameof(referenceModel));
             if (config.SyncRefModel) Callbacks.Add(_reference.SyncWith(model, config.RefModelMixupAlpha, config.RefModelSyncSteps));
         }
-        _padTokenId = tokenizer.Special.PadTokenId ?? model.Config.PadTokenId ?? tokenizer.Special.EosTokenId ?? 0;
-        _eosTokenIds = tokenizer.Special.EosTokenId is long eos ? model.Config.EosTokenIds.Append(eos).Distinct().ToArray() : model.Config.EosTokenIds;
+        (_padTokenId, _eosTokenIds) = OnlineSetup.SpecialIds(tokenizer, model);
     }
 
     /// <summary>Raised after each generation with its first num_completions_to_print completions and their rewards.</summary>

@@ -57,8 +57,7 @@ public class GrpoTrainer : Trainer<PromptExample>
             _reference = ReferenceModel.Resolve(model, referenceModel) ?? throw new ArgumentException("beta != 0 needs a reference model.", nameof(referenceModel));
             if (config.SyncRefModel) Callbacks.Add(_reference.SyncWith(model, config.RefModelMixupAlpha, config.RefModelSyncSteps));
         }
-        _padTokenId = tokenizer.Special.PadTokenId ?? model.Config.PadTokenId ?? tokenizer.Special.EosTokenId ?? 0;
-        _eosTokenIds = tokenizer.Special.EosTokenId is long eos ? model.Config.EosTokenIds.Append(eos).Distinct().ToArray() : model.Config.EosTokenIds;
+        (_padTokenId, _eosTokenIds) = OnlineSetup.SpecialIds(tokenizer, model);
         _entropyCoef = config.EntropyCoef;
     }
 

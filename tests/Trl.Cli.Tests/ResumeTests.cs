@@ -10,13 +10,19 @@ namespace Trl.Cli.Tests;
 public class ResumeTests
 {
     public static IEnumerable<TestCaseData> Trainers() =>
-        new[] { "sft", "dpo", "reward", "kto", "cpo", "orpo", "bco", "prm", "grpo" }.Select(c => new TestCaseData(c, Array.Empty<string>()).SetName($"ResumeIsBitIdentical({c})"))
+        new[] { "sft", "dpo", "reward", "kto", "cpo", "orpo", "bco", "prm", "grpo", "rloo", "online-dpo", "xpo", "nash-md", "gkd", "ppo" }.Select(c => new TestCaseData(c, Array.Empty<string>()).SetName($"ResumeIsBitIdentical({c})"))
             .Append(new TestCaseData("sft", new[] { "--bf16", "true" }).SetName("ResumeIsBitIdentical(sft, bf16 mixed precision)"))
             .Append(new TestCaseData("dpo", new[] { "--use_peft", "true", "--lora_r", "4" }).SetName("ResumeIsBitIdentical(dpo, LoRA)"));
 
     static string[] Args(string command, string outDir, params string[] extra) =>
         [command, "--output_dir", outDir, "--max_steps", "4", "--logging_steps", "1", "--save_steps", "2", "--per_device_train_batch_size", "4",
-         .. command == "grpo" ? new[] { "--num_generations", "2", "--max_completion_length", "6" } : [], .. extra];
+         .. command switch
+         {
+             "grpo" or "rloo" => new[] { "--num_generations", "2", "--max_completion_length", "6" },
+             "online-dpo" or "xpo" or "nash-md" or "gkd" => new[] { "--max_new_tokens", "6" },
+             "ppo" => new[] { "--response_length", "6", "--num_ppo_epochs", "2" },
+             _ => [],
+         }, .. extra];
 
     static string Weights(string dir) => File.Exists(Path.Combine(dir, "model.safetensors")) ? "model.safetensors" : "adapter_model.safetensors";
 

@@ -29,7 +29,7 @@ public class RlooParityTests
             TensorAssert.CloseRel(output.Loss.item<float>(), JsonTensors.Number(c["loss"]!), 1e-5, name + " loss");
             TensorAssert.Close(lp.grad!, JsonTensors.ToTensor(c["grad_per_token_logps"]!), atol: 1e-7, rtol: 1e-5, what: name + " grad");
             foreach (var (metric, value) in c["metrics"]!.AsObject())
-                TensorAssert.CloseRel(output.Metrics[metric].item<float>(), JsonTensors.Number(value!.AsArray()[0]!), 1e-5, $"{name} {metric}");
+                TensorAssert.CloseRel(output.Metrics[metric].to_type(ScalarType.Float64).item<double>(), JsonTensors.Number(value!.AsArray()[0]!), 1e-5, $"{name} {metric}");
             cases++;
         }
         Assert.That(cases, Is.EqualTo(2));

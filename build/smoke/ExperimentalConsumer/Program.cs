@@ -2,24 +2,33 @@ using System.Text.Json.Nodes;
 using Trl.Data;
 using Trl.Kto;
 using Trl.Modeling;
+using Trl.Rewards;
+using Trl.Rloo;
 using Trl.Tokenization;
 
-// A few KTO steps from the packed prerelease package, next to the stable ones.
-var words = new[] { "<pad>", "<eos>", "<unk>", "the", "sky", "is", "blue", "green", "." };
-var tokenizer = new WordLevelTokenizer(words.Select((w, i) => (w, (long)i)).ToDictionary(x => x.w, x => x.Item2),
-    new[] { ("<pad>", 0L, true), ("<eos>", 1L, true), ("<unk>", 2L, true) }, "<unk>", lowercase: true,
-    new SpecialTokens { PadToken = "<pad>", PadTokenId = 0, EosToken = "<eos>", EosTokenId = 1 });
-var config = ModelConfig.FromJson(JsonNode.Parse("""
-    {"model_type":"llama","vocab_size":9,"hidden_size":32,"intermediate_size":64,"num_hidden_layers":1,
-     "num_attention_heads":2,"num_key_value_heads":1,"tie_word_embeddings":false,"pad_token_id":0,"eos_token_id":1}
-    """)!.AsObject());
+// A few KTO steps (reversal rows in the embedded default's vocabulary) from the packed prerelease package, next to the stable ones.
+// The embedded default's tokenizer and model shape (smoke.sh points TRL_SMOKE_MODEL at them): real files, loaded as a user would.
+var modelDir = Environment.GetEnvironmentVariable("TRL_SMOKE_MODEL") ?? throw new InvalidOperationException("set TRL_SMOKE_MODEL");
+var tokenizer = TokenizerLoader.FromPretrained(modelDir);
+var config = ModelConfig.Load(Path.Combine(modelDir, "config.json"));
 using var model = CausalLM.FromConfig(config, seed: 0);
 using var reference = CausalLM.FromConfig(config, seed: 0);
-var rows = new[] { (" blue .", true), (" green .", false), (" blue blue .", true), (" green green .", false) }
-    .Select((r, i) => new DatasetRow(new JsonObject { ["prompt"] = "the sky is", ["completion"] = r.Item1, ["label"] = r.Item2 }, "memory", i + 1));
+var rows = new[] { (" b a", true), (" a b", false), (" c b a", true), (" a b c", false) }
+    .Select((r, i) => new DatasetRow(new JsonObject { ["prompt"] = "reverse : a b :", ["completion"] = r.Item1, ["label"] = r.Item2 }, "memory", i + 1));
 var ktoConfig = new KtoConfig { OutputDir = Path.Combine(Path.GetTempPath(), $"smoke-kto-{Guid.NewGuid():N}"), LearningRate = 1e-3, MaxSteps = 5, PerDeviceTrainBatchSize = 4, LoggingSteps = 5 };
-var examples = new KtoDatasetPreparer(tokenizer, ktoConfig).Prepare(rows);
+var examples = new KtoDatasetPreparer(tokenizer, ktoConfig).Prepare(rows).Examples;
 using var trainer = new KtoTrainer(model, reference, ktoConfig, examples, padTokenId: 0);
 var state = trainer.Train();
 Directory.Delete(ktoConfig.OutputDir, recursive: true);
 Console.WriteLine($"experimental consumer OK: KTO loss {state.LogHistory[^1]["loss"]:F3}, rewards/margins {state.LogHistory[^1]["rewards/margins"]:F3}");
+
+// A few RLOO steps (online: sampling, a reward delegate, leave-one-out) from the second prerelease package.
+using var policy = CausalLM.FromConfig(config, seed: 1);
+var rlooConfig = new RlooConfig { OutputDir = Path.Combine(Path.GetTempPath(), $"smoke-rloo-{Guid.NewGuid():N}"), LearningRate = 1e-3, MaxSteps = 3,
+    PerDeviceTrainBatchSize = 4, NumGenerations = 4, MaxCompletionLength = 4, Beta = 0, LoggingSteps = 3 };
+var prompts = new RlooDatasetPreparer(tokenizer).Prepare(Enumerable.Range(1, 4).Select(i => new DatasetRow(new JsonObject { ["prompt"] = "reverse : a b c :" }, "memory", i)));
+var startsWithC = DelegateRewardFunction.PerCompletion("starts_with_c", (text, _, _) => text.TrimStart().StartsWith('c') ? 1.0 : 0.0);
+using var rloo = new RlooTrainer(policy, null, rlooConfig, prompts.Examples, tokenizer, new IRewardFunction[] { startsWithC });
+var rlooState = rloo.Train();
+Directory.Delete(rlooConfig.OutputDir, recursive: true);
+Console.WriteLine($"experimental consumer OK: RLOO reward {rlooState.LogHistory[^1]["reward"]:F3} after {rlooState.GlobalStep} steps");

@@ -6,14 +6,10 @@ using Trl.Sft;
 using Trl.Tokenization;
 
 // Real code from the packed stable packages: a tiny model trained a few SFT steps, then a few DPO steps.
-var words = new[] { "<pad>", "<eos>", "<unk>", "reverse", ":", "a", "b", "c", "d" };
-var tokenizer = new WordLevelTokenizer(words.Select((w, i) => (w, (long)i)).ToDictionary(x => x.w, x => x.Item2),
-    new[] { ("<pad>", 0L, true), ("<eos>", 1L, true), ("<unk>", 2L, true) }, "<unk>", lowercase: true,
-    new SpecialTokens { PadToken = "<pad>", PadTokenId = 0, EosToken = "<eos>", EosTokenId = 1 });
-var config = ModelConfig.FromJson(JsonNode.Parse("""
-    {"model_type":"qwen2","vocab_size":9,"hidden_size":32,"intermediate_size":64,"num_hidden_layers":1,
-     "num_attention_heads":2,"num_key_value_heads":1,"tie_word_embeddings":true,"pad_token_id":0,"eos_token_id":1}
-    """)!.AsObject());
+// The embedded default's tokenizer and model shape (smoke.sh points TRL_SMOKE_MODEL at them): real files, loaded as a user would.
+var modelDir = Environment.GetEnvironmentVariable("TRL_SMOKE_MODEL") ?? throw new InvalidOperationException("set TRL_SMOKE_MODEL");
+var tokenizer = TokenizerLoader.FromPretrained(modelDir);
+var config = ModelConfig.Load(Path.Combine(modelDir, "config.json"));
 var outDir = Path.Combine(Path.GetTempPath(), $"smoke-{Guid.NewGuid():N}");
 using var model = CausalLM.FromConfig(config, seed: 0);
 
@@ -21,7 +17,7 @@ var sftConfig = new SftConfig { OutputDir = outDir, LearningRate = 1e-2, MaxStep
 var rows = new[] { "a b c", "b c d", "c a b", "d d a" }.Select((s, i) => new DatasetRow(
     new JsonObject { ["prompt"] = $"reverse : {s} :", ["completion"] = " " + string.Join(" ", s.Split(' ').Reverse()) }, "memory", i + 1)).ToList();
 var preparer = new SftDatasetPreparer(tokenizer, sftConfig);
-using (var sft = new SftTrainer(model, sftConfig, rows.Select(preparer.Prepare).ToList(), padTokenId: 0))
+using (var sft = new SftTrainer(model, sftConfig, preparer.Prepare(rows).Examples, padTokenId: 0))
 {
     var state = sft.Train();
     Console.WriteLine($"SFT: loss {state.LogHistory[^1]["loss"]:F3} after {state.GlobalStep} steps");

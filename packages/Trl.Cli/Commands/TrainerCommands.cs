@@ -10,7 +10,7 @@ internal static class TrainerCommands
     [
         new SftCommand(), new DpoCommand(), new RewardCommand(), new GrpoCommand(),
         new KtoCommand(), new CpoCommand(), new OrpoCommand(), new BcoCommand(), new PrmCommand(),
-        new RlooCommand(),
+        new RlooCommand(), new OnlineDpoCommand(), new XpoCommand(), new NashMdCommand(), new GkdCommand(), new PpoCommand(),
     ];
 
     /// <summary>A fresh instance of the named subcommand (commands keep state for one run).</summary>

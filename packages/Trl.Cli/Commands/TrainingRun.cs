@@ -122,6 +122,15 @@ internal sealed class TrainingRun
     /// trainable, when one is given).</summary>
     public CausalLM LoadCausalLM(long seed) => WithAdapter(Embedded ? CausalLM.FromConfig(EmbeddedModelConfig(), seed) : CausalLM.FromPretrained(ModelPath!));
 
+    /// <summary>A frozen teacher (GKD): the given folder, or on the embedded default a tiny model of the same shape
+    /// initialised from another seed.</summary>
+    public CausalLM LoadTeacher(string? teacherPath, long seed)
+    {
+        if (teacherPath is not null) return InDtype(ModelFolders.LoadCausalLM(teacherPath, null, trainable: false));
+        if (!Embedded) throw new CliException("trl gkd needs --teacher_model_name_or_path.");
+        return CausalLM.FromConfig(EmbeddedModelConfig(), seed + 1);
+    }
+
     /// <summary>A frozen reference copy of the starting model — or null when the policy trains an adapter: its base
     /// (adapter disabled) is then the reference, as in TRL, with no second copy of the weights.</summary>
     public CausalLM? LoadReference(long seed, TrainingOptions config) =>

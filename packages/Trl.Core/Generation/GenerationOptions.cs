@@ -25,4 +25,6 @@ public sealed record GenerationOptions
     public long PadTokenId { get; init; }
     /// <summary>Seed for reproducible sampling; null = nondeterministic.</summary>
     public long? Seed { get; init; }
+    /// <summary>Sample from the geometric mixture of this model and a reference (Nash-MD); null = the model alone.</summary>
+    public GeometricMixture? Mixture { get; init; }
 }

@@ -34,6 +34,10 @@ public sealed class TextGenerator
         using var evaluationMode = _model.EvaluationMode();
         using var noGrad = no_grad();
         using var cache = new KvCache(_model.Config.NumHiddenLayers);
+        var mixture = options.Mixture;
+        if (mixture is not null && mixture.Coefficient is < 0 or > 1) throw new ArgumentException($"The mixture coefficient must be in [0, 1] (got {mixture.Coefficient}).", nameof(options));
+        using var referenceCache = mixture is null ? null : new KvCache(mixture.Reference.Config.NumHiddenLayers);
+        using var referenceEval = mixture is null || ReferenceEquals(mixture.Reference, _model) ? null : mixture.Reference.EvaluationMode();
         using var outer = NewDisposeScope();
         var ids = SequencePadding.PadIds(expanded, options.PadTokenId, PaddingSide.Left).to(device);
         var mask = SequencePadding.AttentionMask(expanded, PaddingSide.Left).to(device);
@@ -46,6 +50,7 @@ public sealed class TextGenerator
             // Only the last position is sampled from: the prefill projects one row per prompt, not every prompt token.
             var hidden = _model.Decoder.Forward(input, mask, positions, cache);
             var last = _model.Project(hidden.select(1, hidden.shape[1] - 1));
+            if (mixture is not null) last = Mix(last, mixture, input, mask, positions, referenceCache!);
             var processed = LogitsProcessing.Process(last, seen, options);
             var next = options.DoSample
                 ? multinomial(processed.softmax(-1), 1, generator: generator).squeeze(1)
@@ -65,5 +70,13 @@ public sealed class TextGenerator
             mask = cat(new[] { mask, ones(rows, 1, dtype: ScalarType.Int64, device: device) }, 1).MoveToOuterDisposeScope();
         }
         return new GenerationResult(expanded, completions) { EndedWithEos = ended };
+    }
+
+    static Tensor Mix(Tensor last, GeometricMixture mixture, Tensor input, Tensor mask, Tensor positions, KvCache referenceCache)
+    {
+        using var baseOnly = mixture.ReferenceDisablesAdapter ? mixture.Reference.Adapter?.Disable() : null;
+        var hidden = mixture.Reference.Decoder.Forward(input, mask, positions, referenceCache);
+        var reference = mixture.Reference.Project(hidden.select(1, hidden.shape[1] - 1));
+        return (mixture.Coefficient * reference.to_type(ScalarType.Float32) + (1 - mixture.Coefficient) * last.to_type(ScalarType.Float32)).log_softmax(-1);
     }
 }

@@ -15,4 +15,12 @@ public sealed class DelegateRewardFunction(string name, Func<RewardInputs, IRead
         ArgumentNullException.ThrowIfNull(score);
         return new(name, inputs => Enumerable.Range(0, inputs.Count).Select(i => score(inputs.Completions[i], inputs, i)).ToArray());
     }
+
+    /// <summary><paramref name="inner"/>'s scores times <paramref name="factor"/>, under the same name (e.g. a [0, 1]
+    /// reward brought to the logit range a preference probability σ(Δ) expects).</summary>
+    public static DelegateRewardFunction Scaled(IRewardFunction inner, double factor)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        return new(inner.Name, inputs => inner.Score(inputs).Select(s => s * factor).ToArray());
+    }
 }

@@ -72,6 +72,23 @@ public abstract class Trainer<TExample> : IDisposable
     /// train_sampling_strategy="sequential", which KTO needs for its KL pairs).</summary>
     protected virtual bool SequentialSampling => false;
 
+    /// <summary>What the optimizer updates, by name: the model's trainable parameters (a trainer that trains a second
+    /// model with it, as PPO's value model, adds that one's under a prefix).</summary>
+    protected virtual IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter)> OptimizedParameters() => Model.TrainableParameters();
+
+    /// <summary>The global gradient-norm clip (0 = none); max_grad_norm unless a trainer never clips (PPO).</summary>
+    protected virtual double MaxGradNorm => Options.MaxGradNorm;
+
+    /// <summary>Where the learning-rate schedule (lr_scheduler_type with its warm-up) stands at optimizer step
+    /// <paramref name="step"/> of <paramref name="maxSteps"/>: the step itself by default; PPO advances it once per rollout.</summary>
+    protected virtual (int Step, int Total) ScheduleProgress(int step, int maxSteps) => (step, maxSteps);
+
+    double LearningRateMultiplier(int step, int maxSteps)
+    {
+        var (at, total) = ScheduleProgress(step, maxSteps);
+        return LearningRateSchedules.Multiplier(Options.LrSchedulerType, at, LearningRateSchedules.WarmupSteps(Options, total), total);
+    }
+
     /// <summary>Parameters exempt from weight decay (transformers: biases and norm weights).</summary>
     protected virtual bool IsDecayed(string name) => !name.EndsWith(".bias", StringComparison.Ordinal) && !name.Contains("norm", StringComparison.Ordinal);
 
@@ -81,7 +98,6 @@ public abstract class Trainer<TExample> : IDisposable
         int microPerEpoch = MicroBatchesPerEpoch(_train.Count);
         int stepsPerEpoch = Math.Max(1, microPerEpoch / Options.GradientAccumulationSteps);
         int maxSteps = Options.MaxSteps > 0 ? Options.MaxSteps : (int)Math.Ceiling(Options.NumTrainEpochs * stepsPerEpoch);
-        int warmup = LearningRateSchedules.WarmupSteps(Options, maxSteps);
         // bf16 mixed precision: fp32 masters are taken from the loaded weights before the compute copy is cast, so no
         // bf16 rounding ever reaches the master weights. A model loaded in bf16 trains in bf16 (no masters).
         var masters = Options.Bf16 ? Model.TrainableParameters().Where(p => p.Parameter.dtype == ScalarType.Float32)
@@ -89,7 +105,7 @@ public abstract class Trainer<TExample> : IDisposable
         if (Options.Bf16) Model.to(ScalarType.BFloat16);
         Model.Decoder.GradientCheckpointing = Options.GradientCheckpointing;
         Model.train();
-        var named = Model.TrainableParameters();
+        var named = OptimizedParameters();
         _optimizer = new AdamW(named.Select(p => (p.Name, p.Parameter, IsDecayed(p.Name))).ToList(),
             Options.AdamBeta1, Options.AdamBeta2, Options.AdamEpsilon, Options.WeightDecay);
         _optimizer.SetMasters(masters);
@@ -120,7 +136,7 @@ public abstract class Trainer<TExample> : IDisposable
             }
             var micro = new List<IReadOnlyList<TExample>>();
             for (int k = 0; k < Options.GradientAccumulationSteps && batches.MoveNext(); k++) micro.Add(batches.Current);
-            double lr = Options.LearningRate * LearningRateSchedules.Multiplier(Options.LrSchedulerType, State.GlobalStep, warmup, maxSteps);
+            double lr = Options.LearningRate * LearningRateMultiplier(State.GlobalStep, maxSteps);
             Tensor gradNormTensor;
             try { gradNormTensor = RunOptimizerStep(micro, lr, named); }
             catch (NumericalInstabilityException e)
@@ -179,20 +195,28 @@ public abstract class Trainer<TExample> : IDisposable
             stepLoss = stepLoss is null ? detached : stepLoss + detached;
             _window.Add(output);
         }
-        var norm = GradientClipping.ClipByGlobalNorm(named.Select(p => p.Parameter), Options.MaxGradNorm);
+        var norm = GradientClipping.ClipByGlobalNorm(named.Select(p => p.Parameter), MaxGradNorm);
         if (!(stepLoss!.isfinite().all().item<bool>() && norm.isfinite().item<bool>()))
         {
-            Model.zero_grad();
+            ZeroGrad(named);
             throw new NumericalInstabilityException(State.GlobalStep + 1, stepLoss.cpu().item<double>(), norm.cpu().to_type(ScalarType.Float64).item<double>());
         }
         foreach (var c in Callbacks) c.OnBeforeOptimizerStep(State, Model);
         _optimizer!.Step(lr);
-        Model.zero_grad();
+        ZeroGrad(named);
         _stepsInWindow++;
         var total = _lossWindow is null ? stepLoss : _lossWindow + stepLoss;
         _lossWindow?.Dispose();
         _lossWindow = total.DetachFromDisposeScope();
         return norm.DetachFromDisposeScope();
+    }
+
+    // The model's gradients and those of any other optimized parameters (PPO's value model).
+    void ZeroGrad(IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter)> named)
+    {
+        Model.zero_grad();
+        using var noGrad = no_grad();
+        foreach (var (_, p) in named) p.grad?.zero_();
     }
 
     void Log(double lr, Tensor gradNorm)
