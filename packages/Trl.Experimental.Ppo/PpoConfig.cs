@@ -46,6 +46,9 @@ public record PpoConfig : TrainingOptions
     public double Gamma { get; init; } = 1.0;
     /// <summary>GAE λ.</summary>
     public double Lam { get; init; } = 0.95;
+    /// <summary>Prompts to train on in all (null = num_train_epochs × dataset size); when set and max_steps is not,
+    /// the run makes ceil(total_episodes / rollout batch) rollouts of num_ppo_epochs steps each.</summary>
+    public int? TotalEpisodes { get; init; }
     /// <summary>Weights of the reward functions (null = all 1).</summary>
     public IReadOnlyList<double>? RewardWeights { get; init; }
 
@@ -64,5 +67,6 @@ public record PpoConfig : TrainingOptions
         if (NumMiniBatches < 1 || RolloutBatchSize % NumMiniBatches != 0)
             throw new ArgumentException($"num_mini_batches ({NumMiniBatches}) must divide the rollout batch (per_device_train_batch_size × gradient_accumulation_steps = {RolloutBatchSize}).");
         if (Temperature <= 0) throw new ArgumentException("temperature must be positive.");
+        if (TotalEpisodes is < 1) throw new ArgumentException($"total_episodes must be at least 1 (got {TotalEpisodes}).");
     }
 }

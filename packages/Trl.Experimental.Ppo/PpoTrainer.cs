@@ -74,6 +74,11 @@ public class PpoTrainer : Trainer<PromptExample>
     /// <summary>PPO never clips gradients (TRL's loop has no clip_grad_norm_).</summary>
     protected override double MaxGradNorm => 0;
 
+    /// <inheritdoc />
+    protected override int TotalSteps(int stepsPerEpoch) => Options.MaxSteps <= 0 && _config.TotalEpisodes is int episodes
+        ? (episodes + _config.RolloutBatchSize - 1) / _config.RolloutBatchSize * _config.NumPpoEpochs
+        : base.TotalSteps(stepsPerEpoch);
+
     /// <summary>The schedule advances once per rollout, over ceil(max_steps / num_ppo_epochs) rollouts.</summary>
     protected override (int Step, int Total) ScheduleProgress(int step, int maxSteps) =>
         (step / _config.NumPpoEpochs, Math.Max(1, (maxSteps + _config.NumPpoEpochs - 1) / _config.NumPpoEpochs));

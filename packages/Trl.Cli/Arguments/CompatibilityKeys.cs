@@ -45,6 +45,13 @@ internal static class CompatibilityKeys
         ["vllm_tensor_parallel_size"] = Any, ["vllm_enable_sleep_mode"] = Any, ["vllm_structured_outputs_regex"] = Any,
         ["vllm_importance_sampling_correction"] = Any, ["vllm_importance_sampling_mode"] = Any,
         ["vllm_importance_sampling_clip_max"] = Any, ["vllm_importance_sampling_clip_min"] = Any,
+        // Online trainers' script-only and bookkeeping keys (PPO's sft_model_path, rollout chunking, debug samples …),
+        // judges (removed upstream), and the SFT data fields GKD skips (TRL's GKD sets skip_prepare_dataset).
+        ["sft_model_path"] = Any, ["local_rollout_forward_batch_size"] = Any, ["num_sample_generations"] = Any, ["exp_name"] = Any,
+        ["model_adapter_name"] = Any, ["ref_adapter_name"] = Any, ["teacher_model_init_kwargs"] = Any, ["wandb_log_unique_prompts"] = Any,
+        ["use_transformers_paged"] = Only("false"), ["judge"] = Only("None", "judges were removed upstream; rank pairs with reward_funcs or reward_model_path"),
+        ["packing"] = Only("false", "this trainer does not pack"), ["completion_only_loss"] = Any, ["assistant_only_loss"] = Any,
+        ["packing_strategy"] = Any, ["eval_packing"] = Any,
         // Evaluation is eval_strategy (a real field); do_eval only mirrors it in transformers.
         ["do_eval"] = Any,
     };

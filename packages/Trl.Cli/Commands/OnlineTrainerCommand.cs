@@ -22,22 +22,24 @@ internal abstract class OnlineTrainerCommand<TConfig> : TrainerCommand<TConfig, 
     [
         ("reward_funcs", "similarity_reward on the embedded default", $"reward functions: {string.Join(", ", RewardFunctions.BuiltIn)}, or reward-model folders"),
         ("reward_model_name_or_path", "None", "a reward-model folder (sequence classifier) added to reward_funcs"),
+        ("reward_model_path", "None", "the same, under the key TRL's online DPO / XPO / Nash-MD / PPO scripts use"),
     ];
 
     protected override void TakeArguments(CliArguments args)
     {
         _rewardNames = args.Values.Remove("reward_funcs", out var names) ? names : new List<string>();
         if (args.Take("reward_model_name_or_path") is { } rewardModel) _rewardNames.Add(rewardModel);
+        RewardModelPath = args.Take("reward_model_path");
+        if (RewardModelPath is not null) _rewardNames.Add(RewardModelPath);
     }
 
     bool _embeddedReward;
 
-    /// <summary>Reward folders a subcommand takes under its own keys (PPO's reward_model_path).</summary>
-    protected virtual IEnumerable<string> AdditionalRewardNames => [];
+    /// <summary>The reward_model_path given (PPO also starts its value model from it).</summary>
+    protected string? RewardModelPath { get; private set; }
 
     protected override void CheckRun(TrainingRun run, TConfig config)
     {
-        _rewardNames.AddRange(AdditionalRewardNames);
         if (_rewardNames.Count > 0) return;
         if (!run.Embedded) throw new CliException($"trl {Name} needs --reward_funcs (or --reward_model_name_or_path).");
         _rewardNames.Add("similarity_reward");

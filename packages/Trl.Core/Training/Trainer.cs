@@ -79,6 +79,11 @@ public abstract class Trainer<TExample> : IDisposable
     /// <summary>The global gradient-norm clip (0 = none); max_grad_norm unless a trainer never clips (PPO).</summary>
     protected virtual double MaxGradNorm => Options.MaxGradNorm;
 
+    /// <summary>Optimizer steps of the run: max_steps, else num_train_epochs × <paramref name="stepsPerEpoch"/> (PPO also
+    /// reads total_episodes).</summary>
+    protected virtual int TotalSteps(int stepsPerEpoch) =>
+        Options.MaxSteps > 0 ? Options.MaxSteps : (int)Math.Ceiling(Options.NumTrainEpochs * stepsPerEpoch);
+
     /// <summary>Where the learning-rate schedule (lr_scheduler_type with its warm-up) stands at optimizer step
     /// <paramref name="step"/> of <paramref name="maxSteps"/>: the step itself by default; PPO advances it once per rollout.</summary>
     protected virtual (int Step, int Total) ScheduleProgress(int step, int maxSteps) => (step, maxSteps);
@@ -97,7 +102,7 @@ public abstract class Trainer<TExample> : IDisposable
     {
         int microPerEpoch = MicroBatchesPerEpoch(_train.Count);
         int stepsPerEpoch = Math.Max(1, microPerEpoch / Options.GradientAccumulationSteps);
-        int maxSteps = Options.MaxSteps > 0 ? Options.MaxSteps : (int)Math.Ceiling(Options.NumTrainEpochs * stepsPerEpoch);
+        int maxSteps = TotalSteps(stepsPerEpoch);
         // bf16 mixed precision: fp32 masters are taken from the loaded weights before the compute copy is cast, so no
         // bf16 rounding ever reaches the master weights. A model loaded in bf16 trains in bf16 (no masters).
         var masters = Options.Bf16 ? Model.TrainableParameters().Where(p => p.Parameter.dtype == ScalarType.Float32)

@@ -1,4 +1,3 @@
-using Trl.Cli.Arguments;
 using Trl.Data;
 using Trl.Modeling;
 using Trl.Ppo;
@@ -12,32 +11,17 @@ namespace Trl.Cli.Commands.Trainers;
 /// to output_dir/value_model.</summary>
 internal sealed class PpoCommand : OnlineTrainerCommand<PpoConfig>
 {
-    string? _rewardModelPath;
     SequenceClassifier? _value;
 
     public override string Name => "ppo";
     public override string Summary => "proximal policy optimization with a value model, GAE and a per-token KL penalty";
     public override string PackageId => "Trl.Experimental.Ppo";
 
-    public override IEnumerable<(string Key, string Default, string Help)> ExtraFields =>
-    [
-        .. base.ExtraFields,
-        ("reward_model_path", "None", "a reward-model folder: scores responses and initialises the value model (TRL's script)"),
-    ];
-
     protected override PpoConfig EmbeddedDefaults() => new()
     {
         OutputDir = "trl-ppo-output", LearningRate = 3e-3, MaxSteps = 400, PerDeviceTrainBatchSize = 32, GradientAccumulationSteps = 2,
         ResponseLength = 12, StopToken = "eos", Temperature = 1.0, LrSchedulerType = "constant", LoggingSteps = 20, SaveSteps = 0, Seed = 0,
     };
-
-    protected override void TakeArguments(CliArguments args)
-    {
-        base.TakeArguments(args);
-        _rewardModelPath = args.Take("reward_model_path");
-    }
-
-    protected override IEnumerable<string> AdditionalRewardNames => _rewardModelPath is null ? [] : [_rewardModelPath];
 
     protected override string Describe(PpoConfig config) => $"{config.NumPpoEpochs} PPO epochs per rollout of {config.RolloutBatchSize}, kl_coef {config.KlCoef} ({config.KlEstimator})";
 
@@ -48,7 +32,7 @@ internal sealed class PpoCommand : OnlineTrainerCommand<PpoConfig>
         var rewards = ResolveRewards(config.ResponseLength, output);
         var model = run.LoadCausalLM(config.Seed);
         var reference = run.LoadReference(config.Seed, config);
-        _value = _rewardModelPath is not null ? SequenceClassifier.FromPretrained(ModelFolders.Resolve(_rewardModelPath, null).BasePath, 1, config.Seed)
+        _value = RewardModelPath is not null ? SequenceClassifier.FromPretrained(ModelFolders.Resolve(RewardModelPath, null).BasePath, 1, config.Seed)
             : run.Embedded ? SequenceClassifier.FromConfig(run.EmbeddedModelConfig(), 1, config.Seed)
             : SequenceClassifier.FromPretrained(run.ModelPath!, 1, config.Seed);
         var trainer = new PpoTrainer(model, reference, _value, config, examples, tokenizer, rewards);
