@@ -18,11 +18,8 @@ namespace Trl.NashMd;
 public class NashMdTrainer : Trainer<PromptExample>
 {
     readonly CausalLM _policy;
-    readonly ReferenceModel _reference;
     readonly NashMdConfig _config;
-    readonly ITextTokenizer _tokenizer;
-    readonly IReadOnlyList<IRewardFunction> _rewards;
-    readonly SamplingSettings _sampling;
+    readonly PairSetup _setup;
     int _evaluations;
 
     /// <summary>Creates a trainer. <paramref name="referenceModel"/> is a separately loaded copy of the initial weights
@@ -34,12 +31,8 @@ public class NashMdTrainer : Trainer<PromptExample>
     {
         _policy = model;
         _config = config;
-        _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
-        _rewards = rewardFunctions ?? throw new ArgumentNullException(nameof(rewardFunctions));
-        OnlineSetup.CheckRewards("Nash-MD", _rewards, config.RewardWeights, Device);
-        _reference = OnlineSetup.RequireReference("Nash-MD", model, referenceModel);
-        var (pad, eosIds) = OnlineSetup.SpecialIds(tokenizer, model);
-        _sampling = new SamplingSettings(config.MaxNewTokens, config.Temperature, config.TopK, config.TopP, config.MinP, config.RepetitionPenalty, eosIds, pad);
+        _setup = PairSetup.Create("Nash-MD", model, referenceModel, tokenizer, rewardFunctions, config.RewardWeights, Device,
+            config.MaxNewTokens, config.Temperature, config.TopK, config.TopP, config.MinP, config.RepetitionPenalty);
     }
 
     /// <summary>Raised after each generation at each logging step with a policy sample and a mixture sample and their scores.</summary>
@@ -48,7 +41,7 @@ public class NashMdTrainer : Trainer<PromptExample>
     /// <summary>The policy being trained.</summary>
     protected CausalLM Policy => _policy;
     /// <summary>The frozen reference.</summary>
-    protected ReferenceModel Reference => _reference;
+    protected ReferenceModel Reference => _setup.Reference;
     /// <summary>The configuration.</summary>
     protected NashMdConfig Config => _config;
     /// <summary>β of the current epoch.</summary>
@@ -63,22 +56,18 @@ public class NashMdTrainer : Trainer<PromptExample>
         ArgumentNullException.ThrowIfNull(context);
         long seed = context.Evaluating ? _config.Seed + 1_000_003L * ++_evaluations : _config.Seed + context.MicroStepsBefore;
         var (modelSamples, mixtureSamples) = GenerateCompletions(microBatch, seed);
-        var model = PairRollout.From(modelSamples, _sampling.PadTokenId, Device);
-        var mixture = PairRollout.From(mixtureSamples, _sampling.PadTokenId, Device);
+        var model = PairRollout.From(modelSamples, _setup.Sampling.PadTokenId, Device);
+        var mixture = PairRollout.From(mixtureSamples, _setup.Sampling.PadTokenId, Device);
         var modelScored = ScoreCompletions(microBatch, modelSamples);
         var mixtureScored = ScoreCompletions(microBatch, mixtureSamples);
-        if (SamplesGenerated is not null && IsReportStep(context))
-        {
-            var names = _rewards.Select(r => r.Name).ToList();
-            SamplesGenerated([.. CompletionSamples.Take(State.GlobalStep + 1, microBatch, modelScored.Texts, modelScored.Table, names, 1),
-                .. CompletionSamples.Take(State.GlobalStep + 1, microBatch, mixtureScored.Texts, mixtureScored.Table, names, 1)]);
-        }
+        if (SamplesGenerated is not null && PairSetup.IsReportStep(context, Options.LoggingSteps))
+            SamplesGenerated(_setup.FirstOfEach(State.GlobalStep + 1, microBatch, modelScored, mixtureScored));
         var modelScores = tensor(modelScored.Scores, device: Device);
         var mixtureScores = tensor(mixtureScored.Scores, device: Device);
         var probability = (modelScores - mixtureScores).sigmoid();
 
-        var lp = Masked(CompletionLogProbs.Compute(_policy, model.PromptIds, model.PromptMask, model.CompletionIds, model.CompletionMask), model);
-        var refLp = Masked(_reference.Score(m => CompletionLogProbs.Compute(m, model.PromptIds, model.PromptMask, model.CompletionIds, model.CompletionMask)), model);
+        var lp = PairSetup.Masked(CompletionLogProbs.Compute(_policy, model.PromptIds, model.PromptMask, model.CompletionIds, model.CompletionMask), model);
+        var refLp = PairSetup.Masked(_setup.Reference.Score(m => CompletionLogProbs.Compute(m, model.PromptIds, model.PromptMask, model.CompletionIds, model.CompletionMask)), model);
         var output = NashMdLoss.Compute(lp, refLp, probability, Beta);
         var metrics = new Dictionary<string, Tensor>(output.Metrics, StringComparer.Ordinal)
         {
@@ -92,23 +81,18 @@ public class NashMdTrainer : Trainer<PromptExample>
         return new LossOutput(loss, metrics);
     }
 
-    // Samples are shown once per logging step, not every micro-step.
-    bool IsReportStep(StepContext context) => !context.Evaluating && context.MicroStep == 0 && (context.GlobalStep + 1) % Options.LoggingSteps == 0;
-
-    static Tensor Masked(Tensor logps, PairRollout rollout) => logps.masked_fill(rollout.CompletionMask.eq(0), 0);
-
     /// <summary>One completion per prompt from the policy and one from the geometric mixture of policy and reference
     /// logits (weight mixture_coef on the reference), with TRL's sampling settings, reproducibly from <paramref name="seed"/>.</summary>
     protected virtual (GenerationResult Policy, GenerationResult Mixture) GenerateCompletions(IReadOnlyList<PromptExample> batch, long seed)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var policy = _sampling.Sample(_policy, batch, seed);
-        var mix = new GeometricMixture(_reference.Model, MixtureCoef) { ReferenceDisablesAdapter = _reference.DisablesAdapter };
-        var mixture = _sampling.Sample(_policy, batch, seed + 500_009, mix);
+        var policy = _setup.Sampling.Sample(_policy, batch, seed);
+        var mix = new GeometricMixture(_setup.Reference.Model, MixtureCoef) { ReferenceDisablesAdapter = _setup.Reference.DisablesAdapter };
+        var mixture = _setup.Sampling.Sample(_policy, batch, seed + 500_009, mix);
         return (policy, mixture);
     }
 
     /// <summary>The scores of one sampler's completions (after missing_eos_penalty), the reward table and the texts.</summary>
     protected virtual (float[] Scores, float[] Table, List<string> Texts) ScoreCompletions(IReadOnlyList<PromptExample> batch, GenerationResult generated) =>
-        PairScoring.Score(_rewards, _config.RewardWeights, _config.MissingEosPenalty, _sampling, _tokenizer, batch, generated, State);
+        PairScoring.Score(_setup.Rewards, _config.RewardWeights, _config.MissingEosPenalty, _setup.Sampling, _setup.Tokenizer, batch, generated, State);
 }

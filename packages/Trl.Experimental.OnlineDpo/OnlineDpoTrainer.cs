@@ -18,11 +18,8 @@ namespace Trl.OnlineDpo;
 public class OnlineDpoTrainer : Trainer<PromptExample>
 {
     readonly CausalLM _policy;
-    readonly ReferenceModel _reference;
     readonly OnlineDpoConfig _config;
-    readonly ITextTokenizer _tokenizer;
-    readonly IReadOnlyList<IRewardFunction> _rewards;
-    readonly long _padTokenId;
+    readonly PairSetup _setup;
     int _evaluations;
 
     /// <summary>Creates a trainer. <paramref name="referenceModel"/> is a separately loaded copy of the initial weights
@@ -33,23 +30,17 @@ public class OnlineDpoTrainer : Trainer<PromptExample>
     {
         _policy = model;
         _config = config;
-        _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
-        _rewards = rewardFunctions ?? throw new ArgumentNullException(nameof(rewardFunctions));
-        OnlineSetup.CheckRewards("Online DPO", _rewards, config.RewardWeights, Device);
-        _reference = OnlineSetup.RequireReference("Online DPO", model, referenceModel);
-        (_padTokenId, var eosIds) = OnlineSetup.SpecialIds(tokenizer, model);
-        Sampling = new SamplingSettings(config.MaxNewTokens, config.Temperature, config.TopK, config.TopP, config.MinP, config.RepetitionPenalty, eosIds, _padTokenId);
+        _setup = PairSetup.Create("Online DPO", model, referenceModel, tokenizer, rewardFunctions, config.RewardWeights, Device,
+            config.MaxNewTokens, config.Temperature, config.TopK, config.TopP, config.MinP, config.RepetitionPenalty);
     }
 
     /// <summary>Raised at each logging step with the first sampled completions and their rewards.</summary>
     public event Action<IReadOnlyList<CompletionSample>>? SamplesGenerated;
 
-    internal SamplingSettings Sampling { get; }
-
     /// <summary>The policy being trained.</summary>
     protected CausalLM Policy => _policy;
     /// <summary>The frozen reference.</summary>
-    protected ReferenceModel Reference => _reference;
+    protected ReferenceModel Reference => _setup.Reference;
     /// <summary>The configuration.</summary>
     protected OnlineDpoConfig Config => _config;
     /// <summary>β of the current epoch.</summary>
@@ -64,19 +55,19 @@ public class OnlineDpoTrainer : Trainer<PromptExample>
         long seed = context.Evaluating ? _config.Seed + 1_000_003L * ++_evaluations : _config.Seed + context.MicroStepsBefore;
         var doubled = microBatch.Concat(microBatch).ToList();
         var generated = GenerateCompletions(doubled, seed);
-        var rollout = PairRollout.From(generated, _padTokenId, Device);
-        var texts = generated.CompletionIds.Select(ids => _tokenizer.Decode(ids, skipSpecialTokens: true)).ToList();
+        var rollout = PairRollout.From(generated, _setup.Sampling.PadTokenId, Device);
+        var texts = generated.CompletionIds.Select(ids => _setup.Tokenizer.Decode(ids, skipSpecialTokens: true)).ToList();
         // TRL passes the padded completion rows to reward functions.
         long width = rollout.CompletionIds.shape[1];
-        var paddedIds = generated.CompletionIds.Select(c => (IReadOnlyList<long>)c.Concat(Enumerable.Repeat(_padTokenId, (int)width - c.Count)).ToArray()).ToList();
+        var paddedIds = generated.CompletionIds.Select(c => (IReadOnlyList<long>)c.Concat(Enumerable.Repeat(_setup.Sampling.PadTokenId, (int)width - c.Count)).ToArray()).ToList();
         var table = ScoreCompletions(doubled, texts, paddedIds);
-        var rewards = RewardScoring.WeightedSum(table, _rewards.Count, _config.RewardWeights);
+        var rewards = RewardScoring.WeightedSum(table, _setup.Rewards.Count, _config.RewardWeights);
         if (_config.MissingEosPenalty is double penalty)
             for (int i = 0; i < rewards.Length; i++) if (!rollout.ContainsEos[i]) rewards[i] -= penalty;
-        if (!context.Evaluating && context.MicroStep == 0 && (context.GlobalStep + 1) % Options.LoggingSteps == 0) Report(doubled, texts, table);
+        if (PairSetup.IsReportStep(context, Options.LoggingSteps)) Report(doubled, texts, table);
 
         var logps = CompletionLogProbs.Compute(_policy, rollout.PromptIds, rollout.PromptMask, rollout.CompletionIds, rollout.CompletionMask, _config.MaxLength);
-        var refLogps = _reference.Score(m => CompletionLogProbs.Compute(m, rollout.PromptIds, rollout.PromptMask, rollout.CompletionIds, rollout.CompletionMask, _config.MaxLength));
+        var refLogps = _setup.Reference.Score(m => CompletionLogProbs.Compute(m, rollout.PromptIds, rollout.PromptMask, rollout.CompletionIds, rollout.CompletionMask, _config.MaxLength));
         var output = OnlineDpoLoss.Compute(logps, refLogps, rollout.CompletionMask, tensor(rewards.Select(r => (float)r).ToArray(), device: Device), Beta, _config.LossType);
         var metrics = new Dictionary<string, Tensor>(output.Metrics, StringComparer.Ordinal)
         {
@@ -91,17 +82,17 @@ public class OnlineDpoTrainer : Trainer<PromptExample>
     protected virtual GenerationResult GenerateCompletions(IReadOnlyList<PromptExample> batch, long seed)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        return Sampling.Sample(_policy, batch, seed);
+        return _setup.Sampling.Sample(_policy, batch, seed);
     }
 
     /// <summary>Every reward function's score of every completion, row-major [N × F]; NaN where a function did not apply.</summary>
     protected virtual float[] ScoreCompletions(IReadOnlyList<PromptExample> batch, IReadOnlyList<string> texts, IReadOnlyList<IReadOnlyList<long>> completionIds) =>
-        RewardScoring.Score(_rewards, batch, texts, completionIds, State);
+        RewardScoring.Score(_setup.Rewards, batch, texts, completionIds, State);
 
     void Report(IReadOnlyList<PromptExample> batch, IReadOnlyList<string> texts, float[] table)
     {
         if (SamplesGenerated is null) return;
-        var samples = CompletionSamples.Take(State.GlobalStep + 1, batch, texts, table, _rewards.Select(r => r.Name).ToList(), 2);
+        var samples = CompletionSamples.Take(State.GlobalStep + 1, batch, texts, table, _setup.Rewards.Select(r => r.Name).ToList(), 2);
         SamplesGenerated(samples);
     }
 }

@@ -17,11 +17,8 @@ namespace Trl.Xpo;
 public class XpoTrainer : Trainer<PromptExample>
 {
     readonly CausalLM _policy;
-    readonly ReferenceModel _reference;
     readonly XpoConfig _config;
-    readonly ITextTokenizer _tokenizer;
-    readonly IReadOnlyList<IRewardFunction> _rewards;
-    readonly SamplingSettings _sampling;
+    readonly PairSetup _setup;
     int _evaluations;
 
     /// <summary>Creates a trainer. <paramref name="referenceModel"/> is a separately loaded copy of the initial weights
@@ -33,12 +30,8 @@ public class XpoTrainer : Trainer<PromptExample>
     {
         _policy = model;
         _config = config;
-        _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
-        _rewards = rewardFunctions ?? throw new ArgumentNullException(nameof(rewardFunctions));
-        OnlineSetup.CheckRewards("XPO", _rewards, config.RewardWeights, Device);
-        _reference = OnlineSetup.RequireReference("XPO", model, referenceModel);
-        var (pad, eosIds) = OnlineSetup.SpecialIds(tokenizer, model);
-        _sampling = new SamplingSettings(config.MaxNewTokens, config.Temperature, config.TopK, config.TopP, config.MinP, config.RepetitionPenalty, eosIds, pad);
+        _setup = PairSetup.Create("XPO", model, referenceModel, tokenizer, rewardFunctions, config.RewardWeights, Device,
+            config.MaxNewTokens, config.Temperature, config.TopK, config.TopP, config.MinP, config.RepetitionPenalty);
     }
 
     /// <summary>Raised after each generation at each logging step with a policy sample and a reference sample and their scores.</summary>
@@ -47,7 +40,7 @@ public class XpoTrainer : Trainer<PromptExample>
     /// <summary>The policy being trained.</summary>
     protected CausalLM Policy => _policy;
     /// <summary>The frozen reference.</summary>
-    protected ReferenceModel Reference => _reference;
+    protected ReferenceModel Reference => _setup.Reference;
     /// <summary>The configuration.</summary>
     protected XpoConfig Config => _config;
     /// <summary>β of the current epoch.</summary>
@@ -62,23 +55,19 @@ public class XpoTrainer : Trainer<PromptExample>
         ArgumentNullException.ThrowIfNull(context);
         long seed = context.Evaluating ? _config.Seed + 1_000_003L * ++_evaluations : _config.Seed + context.MicroStepsBefore;
         var (modelSamples, refSamples) = GenerateCompletions(microBatch, seed);
-        var model = PairRollout.From(modelSamples, _sampling.PadTokenId, Device);
-        var reference = PairRollout.From(refSamples, _sampling.PadTokenId, Device);
+        var model = PairRollout.From(modelSamples, _setup.Sampling.PadTokenId, Device);
+        var reference = PairRollout.From(refSamples, _setup.Sampling.PadTokenId, Device);
         var modelScored = ScoreCompletions(microBatch, modelSamples);
         var refScored = ScoreCompletions(microBatch, refSamples);
-        if (SamplesGenerated is not null && IsReportStep(context))
-        {
-            var names = _rewards.Select(r => r.Name).ToList();
-            SamplesGenerated([.. CompletionSamples.Take(State.GlobalStep + 1, microBatch, modelScored.Texts, modelScored.Table, names, 1),
-                .. CompletionSamples.Take(State.GlobalStep + 1, microBatch, refScored.Texts, refScored.Table, names, 1)]);
-        }
+        if (SamplesGenerated is not null && PairSetup.IsReportStep(context, Options.LoggingSteps))
+            SamplesGenerated(_setup.FirstOfEach(State.GlobalStep + 1, microBatch, modelScored, refScored));
         var modelScores = tensor(modelScored.Scores, device: Device);
         var refScores = tensor(refScored.Scores, device: Device);
 
-        var piM = Masked(CompletionLogProbs.Compute(_policy, model.PromptIds, model.PromptMask, model.CompletionIds, model.CompletionMask), model);
-        var piR = Masked(CompletionLogProbs.Compute(_policy, reference.PromptIds, reference.PromptMask, reference.CompletionIds, reference.CompletionMask), reference);
-        var rhoM = Masked(_reference.Score(m => CompletionLogProbs.Compute(m, model.PromptIds, model.PromptMask, model.CompletionIds, model.CompletionMask)), model);
-        var rhoR = Masked(_reference.Score(m => CompletionLogProbs.Compute(m, reference.PromptIds, reference.PromptMask, reference.CompletionIds, reference.CompletionMask)), reference);
+        var piM = PairSetup.Masked(CompletionLogProbs.Compute(_policy, model.PromptIds, model.PromptMask, model.CompletionIds, model.CompletionMask), model);
+        var piR = PairSetup.Masked(CompletionLogProbs.Compute(_policy, reference.PromptIds, reference.PromptMask, reference.CompletionIds, reference.CompletionMask), reference);
+        var rhoM = PairSetup.Masked(_setup.Reference.Score(m => CompletionLogProbs.Compute(m, model.PromptIds, model.PromptMask, model.CompletionIds, model.CompletionMask)), model);
+        var rhoR = PairSetup.Masked(_setup.Reference.Score(m => CompletionLogProbs.Compute(m, reference.PromptIds, reference.PromptMask, reference.CompletionIds, reference.CompletionMask)), reference);
         var output = XpoLoss.Compute(piM, piR, rhoR, rhoM, modelScores.ge(refScores), Beta, Alpha, _config.LossType);
         var metrics = new Dictionary<string, Tensor>(output.Metrics, StringComparer.Ordinal)
         {
@@ -92,22 +81,17 @@ public class XpoTrainer : Trainer<PromptExample>
         return new LossOutput(loss, metrics);
     }
 
-    // Samples are shown once per logging step, not every micro-step.
-    bool IsReportStep(StepContext context) => !context.Evaluating && context.MicroStep == 0 && (context.GlobalStep + 1) % Options.LoggingSteps == 0;
-
-    static Tensor Masked(Tensor logps, PairRollout rollout) => logps.masked_fill(rollout.CompletionMask.eq(0), 0);
-
     /// <summary>One completion per prompt from the policy and one from the reference, with TRL's sampling settings,
     /// reproducibly from <paramref name="seed"/>.</summary>
     protected virtual (GenerationResult Policy, GenerationResult Reference) GenerateCompletions(IReadOnlyList<PromptExample> batch, long seed)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var policy = _sampling.Sample(_policy, batch, seed);
-        var reference = _reference.Score(m => _sampling.Sample(m, batch, seed + 500_009));
+        var policy = _setup.Sampling.Sample(_policy, batch, seed);
+        var reference = _setup.Reference.Score(m => _setup.Sampling.Sample(m, batch, seed + 500_009));
         return (policy, reference);
     }
 
     /// <summary>The scores of one sampler's completions (after missing_eos_penalty), the reward table and the texts.</summary>
     protected virtual (float[] Scores, float[] Table, List<string> Texts) ScoreCompletions(IReadOnlyList<PromptExample> batch, GenerationResult generated) =>
-        PairScoring.Score(_rewards, _config.RewardWeights, _config.MissingEosPenalty, _sampling, _tokenizer, batch, generated, State);
+        PairScoring.Score(_setup.Rewards, _config.RewardWeights, _config.MissingEosPenalty, _setup.Sampling, _setup.Tokenizer, batch, generated, State);
 }
