@@ -187,11 +187,9 @@ public class PpoTrainer : Trainer<PromptExample>
         ArgumentNullException.ThrowIfNull(queryResponses);
         var ids = queryResponses.masked_fill(attentionMask.eq(0), 0);
         var hidden = model.Decoder.Forward(ids, attentionMask, Sequences.PositionIdsFromAttentionMask(attentionMask));
-        long t = queryResponses.shape[1] - contextLength, b = queryResponses.shape[0];
-        var rows = hidden.narrow(1, contextLength - 1, t).reshape(b * t, hidden.shape[^1]);
-        var r = model.TokenLogProbs(rows, queryResponses.narrow(1, contextLength, t).reshape(-1),
-            new LmHeadLogProbsOptions { Temperature = _config.Temperature + 1e-7, Entropy = withEntropy });
-        return (r.Logps.view(b, t), r.Entropy?.view(b, t).detach());
+        var responses = queryResponses.narrow(1, contextLength, queryResponses.shape[1] - contextLength);
+        var r = model.CompletionLogProbs(hidden, responses, new LmHeadLogProbsOptions { Temperature = _config.Temperature + 1e-7, Entropy = withEntropy });
+        return (r.Logps, r.Entropy?.detach());
     }
 
     /// <summary>The value model at the positions that predict each response token, [B, T].</summary>

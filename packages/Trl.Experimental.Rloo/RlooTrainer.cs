@@ -77,14 +77,7 @@ public class RlooTrainer : Trainer<PromptExample>
         ArgumentNullException.ThrowIfNull(train);
         var sampler = new RepeatSampler(train.Count, _config.NumGenerations, UniquePromptsPerGeneration, GenerateEvery,
             _config.ShuffleDataset, _config.DataSeed ?? _config.Seed);
-        var batch = new List<PromptExample>(_config.EffectiveGenerationBatchSize);
-        foreach (var index in sampler.Indices())
-        {
-            batch.Add(train[index]);
-            if (batch.Count < _config.EffectiveGenerationBatchSize) continue;
-            yield return batch.ToArray();
-            batch.Clear();
-        }
+        return sampler.Groups(train, _config.EffectiveGenerationBatchSize);
     }
 
     /// <inheritdoc />
@@ -134,10 +127,8 @@ public class RlooTrainer : Trainer<PromptExample>
         var input = cat(new[] { promptIds, completionIds }, 1);
         var attention = cat(new[] { promptMask, completionMask.to_type(ScalarType.Int64).clamp_max(1) }, 1);
         var hidden = model.Decoder.Forward(input, attention, Sequences.PositionIdsFromAttentionMask(attention));
-        long p = promptIds.shape[1], c = completionIds.shape[1], b = input.shape[0];
-        var rows = hidden.narrow(1, p - 1, c).reshape(b * c, hidden.shape[^1]);
-        var r = model.TokenLogProbs(rows, completionIds.reshape(-1), new LmHeadLogProbsOptions { Temperature = _config.Temperature, Entropy = true });
-        return (r.Logps.view(b, c), r.Entropy!.view(b, c).detach());
+        var r = model.CompletionLogProbs(hidden, completionIds, new LmHeadLogProbsOptions { Temperature = _config.Temperature, Entropy = true });
+        return (r.Logps, r.Entropy!.detach());
     }
 
     /// <summary>Samples one completion per entry of <paramref name="batch"/> with TRL's sampling settings, reproducibly
@@ -217,14 +208,13 @@ public class RlooTrainer : Trainer<PromptExample>
         return (result, metrics);
     }
 
-    // TRL computes the no-grad log-probs in chunks of per_device_train_batch_size rows.
+    // TRL computes the no-grad log-probs in chunks of per_device_train_batch_size rows (all as wide as the batch).
     Tensor Batched(int n, Func<int, int, Tensor> pass)
     {
         int b = _config.PerDeviceTrainBatchSize;
         var parts = new List<Tensor>();
         for (int start = 0; start < n; start += b) parts.Add(pass(start, Math.Min(b, n - start)));
-        var widest = parts.Max(p => p.shape[1]);
-        return cat(parts.Select(p => p.shape[1] == widest ? p : nn.functional.pad(p, new long[] { 0, widest - p.shape[1] })).ToArray(), 0);
+        return cat(parts.ToArray(), 0);
     }
 
     void Report(IReadOnlyList<PromptExample> batch, IReadOnlyList<string> texts, float[] table)

@@ -91,14 +91,7 @@ public class GrpoTrainer : Trainer<PromptExample>
         ArgumentNullException.ThrowIfNull(train);
         var sampler = new RepeatSampler(train.Count, _config.NumGenerations, UniquePromptsPerGeneration, GenerateEvery,
             _config.ShuffleDataset, _config.DataSeed ?? _config.Seed);
-        var batch = new List<PromptExample>(_config.EffectiveGenerationBatchSize);
-        foreach (var index in sampler.Indices())
-        {
-            batch.Add(train[index]);
-            if (batch.Count < _config.EffectiveGenerationBatchSize) continue;
-            yield return batch.ToArray();
-            batch.Clear();
-        }
+        return sampler.Groups(train, _config.EffectiveGenerationBatchSize);
     }
 
     /// <inheritdoc />
@@ -183,11 +176,8 @@ public class GrpoTrainer : Trainer<PromptExample>
         var attention = cat(new[] { chunk.PromptMask, chunk.CompletionMask.to_type(ScalarType.Int64) }, 1);
         var positions = Sequences.PositionIdsFromAttentionMask(attention);
         var hidden = model.Decoder.Forward(input, attention, positions);
-        long promptLength = chunk.PromptIds.shape[1], completionLength = chunk.CompletionIds.shape[1], b = input.shape[0];
-        var rows = hidden.narrow(1, promptLength - 1, completionLength).reshape(b * completionLength, hidden.shape[^1]);
-        var r = model.TokenLogProbs(rows, chunk.CompletionIds.reshape(-1), new LmHeadLogProbsOptions { Temperature = _config.Temperature, Entropy = true });
-        var entropies = r.Entropy!.view(b, completionLength);
-        return (r.Logps.view(b, completionLength), entropyWithGrad ? entropies : entropies.detach());
+        var r = model.CompletionLogProbs(hidden, chunk.CompletionIds, new LmHeadLogProbsOptions { Temperature = _config.Temperature, Entropy = true });
+        return (r.Logps, entropyWithGrad ? r.Entropy! : r.Entropy!.detach());
     }
 
     /// <summary>Samples and scores one generation batch (each prompt repeated <paramref name="groupSize"/> times,

@@ -17,13 +17,10 @@ internal static class CompletionLogProbs
             long cut = Math.Min(p + c - max, p - 1);
             promptIds = promptIds.narrow(1, cut, p - cut);
             promptMask = promptMask.narrow(1, cut, p - cut);
-            p -= cut;
         }
         var input = cat(new[] { promptIds, completionIds }, 1);
         var attention = cat(new[] { promptMask, completionMask.to_type(ScalarType.Int64) }, 1);
         var hidden = model.Decoder.Forward(input, attention, Sequences.PositionIdsFromAttentionMask(attention));
-        long b = input.shape[0];
-        var rows = hidden.narrow(1, p - 1, c).reshape(b * c, hidden.shape[^1]);
-        return model.TokenLogProbs(rows, completionIds.reshape(-1), new LmHeadLogProbsOptions()).Logps.view(b, c);
+        return model.CompletionLogProbs(hidden, completionIds).Logps;
     }
 }

@@ -84,6 +84,17 @@ public sealed class CausalLM : PretrainedModel
         return new TokenLogProbs(Shape(r.Logps)!, Shape(r.Entropy), Shape(r.MeanLogit), Shape(r.Argmax)) { LogSquaredMass = Shape(r.LogSquaredMass) };
     }
 
+    /// <summary>Log-probs [B, C] of a completion that ends the sequence: <paramref name="completionIds"/> [B, C] are the
+    /// last C tokens of the sequence whose final hidden states are <paramref name="hidden"/> [B, L, hidden], predicted
+    /// from positions L − C − 1 … L − 2 (what online trainers score their samples with).</summary>
+    public TokenLogProbs CompletionLogProbs(Tensor hidden, Tensor completionIds, LmHeadLogProbsOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        ArgumentNullException.ThrowIfNull(completionIds);
+        long c = completionIds.shape[1];
+        return PositionLogProbs(hidden.narrow(1, hidden.shape[1] - c - 1, c), completionIds, options);
+    }
+
     /// <summary>Next-token log-probs of a batch from its final hidden states [B, T, hidden]: the targets are
     /// <paramref name="inputIds"/>[:, 1:], computed only at <paramref name="targetIndex"/> (flat indices into the
     /// [B, T − 1] grid, see <see cref="SequencePadding.NextTokenIndex"/>). The outputs are dense [B, T − 1] tensors,

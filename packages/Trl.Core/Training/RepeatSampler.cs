@@ -32,4 +32,19 @@ public sealed class RepeatSampler(int count, int miniRepeatCount, int batchSize,
                             yield return order[i];
         }
     }
+
+    /// <summary>The endless stream of <paramref name="items"/> in sampler order, cut into groups of
+    /// <paramref name="groupSize"/> (an online trainer's generation batches).</summary>
+    public IEnumerable<T[]> Groups<T>(IReadOnlyList<T> items, int groupSize)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var group = new List<T>(groupSize);
+        foreach (var index in Indices())
+        {
+            group.Add(items[index]);
+            if (group.Count < groupSize) continue;
+            yield return group.ToArray();
+            group.Clear();
+        }
+    }
 }
