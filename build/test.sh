@@ -5,6 +5,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 export SNAPSHOOTER_STRICT_MODE="${SNAPSHOOTER_STRICT_MODE:-true}"
 dotnet build Trl.Packages.sln -c "$CONFIGURATION"
+# Stable libraries: package validation against their last release (eng/baseline) fails on a breaking change.
+for proj in $(grep -l '<PackageValidationBaselineVersion>' packages/*/*.csproj); do
+  dotnet pack "$proj" -c "$CONFIGURATION" --no-build -o artifacts/validated --nologo -v quiet -p:IncludeSymbols=false
+done
 log="$ROOT/artifacts/test.log"
 set +e
 dotnet test Trl.Packages.sln -c "$CONFIGURATION" --no-build "$@" 2>&1 | tee "$log"

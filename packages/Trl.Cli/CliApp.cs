@@ -20,7 +20,8 @@ internal static class CliApp
         var sb = new StringBuilder("usage: trl <command> [--config file.yaml] [--field value ...]\n\ncommands:\n");
         foreach (var c in TrainerCommands.All.Where(c => !c.Experimental)) sb.AppendLine($"  {c.Name,-11} {c.Summary} ({c.PackageId})");
         sb.AppendLine("\nexperimental (prerelease trainer packages; options and results may change):");
-        foreach (var c in TrainerCommands.All.Where(c => c.Experimental)) sb.AppendLine($"  {c.Name,-11} {c.Summary} ({c.PackageId})");
+        foreach (var c in TrainerCommands.All.Where(c => c.Experimental))
+            sb.AppendLine($"  {c.Name,-11} {c.Summary} ({c.PackageId}{(c.Deprecation is null ? "" : ", deprecated")})");
         sb.AppendLine();
         foreach (var (name, summary) in ToolCommands) sb.AppendLine($"  {name,-13} {summary}");
         sb.AppendLine("\ntrl <command> --help lists every field with its default.");

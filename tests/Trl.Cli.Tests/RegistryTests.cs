@@ -38,4 +38,15 @@ public class RegistryTests
         Assert.That(File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl")), Has.Length.EqualTo(2));
         Assert.That(File.Exists(Path.Combine(outDir, "config.json")), Is.True);
     }
+
+    [TestCase("kto", "Trl.Kto")]
+    [TestCase("rloo", "Trl.Rloo")]
+    public void PromotedTrainersRunFromTheirStablePackage(string name, string package)
+    {
+        var command = TrainerCommands.All.Single(c => c.Name == name);
+        Assert.That(command.PackageId, Is.EqualTo(package));
+        Assert.That(command.Experimental, Is.False, "a promoted trainer's subcommand carries no experimental notice");
+        Assert.That(command.Deprecation, Is.Null);
+        Assert.That(AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name), Does.Contain(package));
+    }
 }

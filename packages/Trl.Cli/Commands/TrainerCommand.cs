@@ -18,6 +18,9 @@ internal abstract class TrainerCommand
     public abstract string PackageId { get; }
     /// <summary>Whether the trainer package is a prerelease (its subcommand says so when it runs).</summary>
     public bool Experimental => PackageId.StartsWith("Trl.Experimental.", StringComparison.Ordinal);
+    /// <summary>Why the trainer package is deprecated (its last version before retirement), from the package itself
+    /// (eng/StageRules.targets writes <c>TrlDeprecated</c> assembly metadata); null when it is not.</summary>
+    public virtual string? Deprecation => null;
     /// <summary>Runs the subcommand.</summary>
     public abstract int Run(CliArguments args, TextWriter output);
     /// <summary>Fields this subcommand takes besides the common ones and its config's.</summary>
@@ -30,6 +33,10 @@ internal abstract class TrainerCommand
 /// override: the embedded run's settings, the preparer and how the models and trainer are built.</summary>
 internal abstract class TrainerCommand<TConfig, TExample> : TrainerCommand where TConfig : TrainingOptions, new()
 {
+    /// <inheritdoc />
+    public override string? Deprecation => typeof(TConfig).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+        .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "TrlDeprecated")?.Value;
+
     /// <summary>The embedded default's dataset file.</summary>
     protected abstract string EmbeddedDataset { get; }
 
@@ -65,6 +72,7 @@ internal abstract class TrainerCommand<TConfig, TExample> : TrainerCommand where
         var (run, config) = TrainingRun.Resolve(args, Name, new TConfig(), EmbeddedDefaults(), EmbeddedDataset);
         CheckRun(run, config);
         if (Experimental) ExperimentalNotice.Write(output, Name, PackageId);
+        if (Deprecation is { } why) output.WriteLine($"trl {Name}: deprecated — {why}");
         var tokenizer = run.LoadTokenizer();
         var preparer = CreatePreparer(tokenizer, config);
         var policy = config.BadRows == "skip" ? BadRowPolicy.Skip : BadRowPolicy.Error;

@@ -10,7 +10,7 @@ internal sealed class KtoCommand : TrainerCommand<KtoConfig, KtoExample>
 {
     public override string Name => "kto";
     public override string Summary => "Kahneman-Tversky optimization on unpaired labels";
-    public override string PackageId => "Trl.Experimental.Kto";
+    public override string PackageId => "Trl.Kto";
     protected override string EmbeddedDataset => "unpaired.jsonl";
     protected override KtoConfig EmbeddedDefaults() => TrainingRun.EmbeddedPreset(new KtoConfig { MaxLength = 64 }, Name);
     protected override string Describe(KtoConfig config) => $"beta {config.Beta}";

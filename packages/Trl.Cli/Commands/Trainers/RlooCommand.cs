@@ -9,7 +9,7 @@ internal sealed class RlooCommand : OnlineTrainerCommand<RlooConfig>
 {
     public override string Name => "rloo";
     public override string Summary => "REINFORCE leave-one-out, online RL with reward functions and the KL in the reward";
-    public override string PackageId => "Trl.Experimental.Rloo";
+    public override string PackageId => "Trl.Rloo";
 
     protected override RlooConfig EmbeddedDefaults() => new()
     {
