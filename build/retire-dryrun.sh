@@ -45,7 +45,7 @@ cat > "$work/consumer/Consumer.csproj" <<'PROJ'
   <ItemGroup><PackageReference Include="Trl.Experimental.Prm" Version="[0.1.0-preview.2]" /></ItemGroup>
 </Project>
 PROJ
-echo 'Console.WriteLine(new Trl.Prm.PrmConfig().StepSeparator);' > "$work/consumer/Program.cs"
+echo 'System.Console.WriteLine(new Trl.Prm.PrmConfig().StepSeparator.Length);' > "$work/consumer/Program.cs"
 export NUGET_PACKAGES="$work/nuget-cache"
 dotnet build "$work/consumer" -c Release > "$work/consumer.log" 2>&1 || { tail -20 "$work/consumer.log"; exit 1; }
 grep -q "warning TRLOBS0005: Trl.Experimental.Prm 0.1.0-preview.2 is deprecated: $reason" "$work/consumer.log" \

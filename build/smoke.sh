@@ -89,8 +89,10 @@ if dotnet build "$rule" -c Release > "$work/rule.log" 2>&1; then
 fi
 grep -q "is Stable but references the Experimental package Trl.Experimental.Cpo" "$work/rule.log" || { tail -20 "$work/rule.log" >&2; exit 1; }
 
+echo "refused: Trl.BadStable is Stable but references the Experimental package Trl.Experimental.Cpo"
+
 # Guarding stable APIs: removing shipped API from a stable package fails twice over — the public-API analyzer
-# refuses the build (RS0017), and package validation against the released 1.0.0 (eng/baseline) refuses the pack (CP0002).
+# refuses the build (RS0017), and package validation against the released 1.0.0 (eng/baseline) refuses the pack (CP0001/CP0002).
 echo "== a breaking change to stable Trl.Reward"
 brk="$ROOT/artifacts/rulecheck/Trl.Reward"
 mkdir -p "$brk" && cp "$ROOT"/packages/Trl.Reward/{*.cs,*.csproj,PublicAPI.*.txt,README.md} "$brk/"
@@ -99,10 +101,9 @@ if dotnet build "$brk" -c Release > "$work/break1.log" 2>&1; then echo "error: r
 grep -q "error RS0017" "$work/break1.log" || { tail -20 "$work/break1.log" >&2; exit 1; }
 echo "build refused: RS0017"
 if dotnet pack "$brk" -c Release -o "$work/break-pack" -p:TreatWarningsAsErrors=false > "$work/break2.log" 2>&1; then echo "error: removing shipped API packed" >&2; exit 1; fi
-grep -q "error CP0002" "$work/break2.log" || { tail -20 "$work/break2.log" >&2; exit 1; }
-echo "pack refused against Trl.Reward 1.0.0: $(grep -o "error CP0002: [^[]*" "$work/break2.log" | head -1)"
+grep -qE "error CP000[12]" "$work/break2.log" || { tail -20 "$work/break2.log" >&2; exit 1; }
+echo "pack refused by package validation against Trl.Reward 1.0.0: $(grep -oE "error CP000[12]: [^[]*" "$work/break2.log" | head -1)"
 rm -rf "$ROOT/artifacts/rulecheck"
-echo "refused: Trl.BadStable is Stable but references the Experimental package Trl.Experimental.Cpo"
 
 # The stable tool bundles the experimental trainers privately: its package must declare no dependency at all.
 cli_version="$(sed -n 's|.*<VersionPrefix>\(.*\)</VersionPrefix>.*|\1|p' "$ROOT/packages/Trl.Cli/Trl.Cli.csproj")"

@@ -50,6 +50,7 @@ internal static class CliApp
             };
         }
         catch (CliException e) { return Fail(error, e.Message, ExitCodes.BadConfig); }
+        catch (Trl.Hub.HubException e) { return Fail(error, e.Message, ExitCodes.HubError); }
         catch (ArgumentException e) { return Fail(error, e.Message, ExitCodes.BadConfig); }
         catch (FileNotFoundException e) { return Fail(error, e.Message, ExitCodes.MissingFile); }
         catch (DirectoryNotFoundException e) { return Fail(error, e.Message, ExitCodes.MissingFile); }

@@ -17,7 +17,6 @@ internal static class CompatibilityKeys
         ["no_cuda"] = Any, ["attn_implementation"] = Any, ["trust_remote_code"] = Any,
         ["fp16"] = Only("false", "fp16 is not supported; use bf16"),
         ["tf32"] = Any, ["torch_compile"] = Only("false"), ["optim"] = Only("adamw_torch", "only AdamW (adamw_torch) is implemented", "adamw_torch_fused", "adamw_hf"),
-        ["model_revision"] = Any,
         // gradient_checkpointing itself is a TrainingOptions field; its kwargs (use_reentrant) change nothing here.
         ["gradient_checkpointing_kwargs"] = Any,
         // Trainer switches that change nothing in our implementation: no dropout layers, logits are already computed

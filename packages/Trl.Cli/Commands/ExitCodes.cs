@@ -13,6 +13,8 @@ internal static class ExitCodes
     public const int OutputError = 5;
     /// <summary>A NaN/Inf loss or gradient stopped training (the last good state is saved as a checkpoint).</summary>
     public const int NumericalFailure = 6;
+    /// <summary>The Hugging Face Hub could not provide a model or dataset (not found, access denied, offline with nothing cached, unreachable).</summary>
+    public const int HubError = 7;
     /// <summary>SIGINT/SIGTERM: training stopped at the end of a step and saved a checkpoint (128 + SIGINT).</summary>
     public const int Interrupted = 130;
 }

@@ -14,15 +14,18 @@ internal sealed class TrainingRun
     public static readonly (string Key, string Default, string Help)[] CommonFields =
     {
         ("config", "None", "YAML file with any of these fields; flags override it"),
-        ("model_name_or_path", "embedded tiny model", "local Hugging Face model folder (config.json + safetensors + tokenizer)"),
-        ("tokenizer_name_or_path", "model_name_or_path", "folder with tokenizer.json / tokenizer_config.json"),
-        ("dataset_name", "embedded reversal task", "local dataset: folder in HF layout or one .jsonl/.json file"),
+        ("model_name_or_path", "embedded tiny model", "Hugging Face model folder, or a Hub id org/name (resolved through the HF cache, downloaded when missing)"),
+        ("model_revision", "main", "branch, tag or commit of a Hub model"),
+        ("tokenizer_name_or_path", "model_name_or_path", "folder or Hub id with tokenizer.json / tokenizer_config.json"),
+        ("dataset_name", "embedded reversal task", "dataset folder (HF layout, or save_to_disk output), one .jsonl/.json/.parquet file, or a Hub dataset id org/name"),
+        ("dataset_config", "None", "the dataset's configuration (its card's configs, or a subfolder)"),
         ("dataset_train_split", "train", "split to train on"),
         ("dataset_test_split", "test", "split evaluated when eval_strategy is steps or epoch (dataset folders; the embedded sft default has one)"),
     };
 
-    TrainingRun(string? modelPath, string? adapterPath, string tokenizerPath, string datasetPath, string split, string? embeddedDir, string testSplit, TorchSharp.torch.ScalarType? loadDtype)
+    TrainingRun(string? modelPath, string? adapterPath, string tokenizerPath, string datasetPath, string? datasetConfig, string split, string? embeddedDir, string testSplit, TorchSharp.torch.ScalarType? loadDtype)
     {
+        DatasetConfig = datasetConfig;
         LoadDtype = loadDtype;
         AdapterPath = adapterPath;
         TestSplit = testSplit;
@@ -41,6 +44,8 @@ internal sealed class TrainingRun
     public string? AdapterPath { get; }
     public string TokenizerPath { get; }
     public string DatasetPath { get; }
+    /// <summary>The dataset's configuration (dataset_config), or null for its default.</summary>
+    public string? DatasetConfig { get; }
     public string Split { get; }
     public string TestSplit { get; }
     public string? EmbeddedDir { get; }
@@ -54,13 +59,17 @@ internal sealed class TrainingRun
         string? adapterPath = args.Take("adapter_path");
         string? tokenizerPath = args.Take("tokenizer_name_or_path");
         string? datasetPath = args.Take("dataset_name");
+        string? modelRevision = args.Take("model_revision");
+        string? datasetConfig = args.Take("dataset_config");
         string split = args.Take("dataset_train_split") ?? "train";
         string testSplit = args.Take("dataset_test_split") ?? "test";
         bool embedded = modelPath is null && datasetPath is null;
         if (!embedded && (modelPath is null || datasetPath is null))
             throw new CliException("give both --model_name_or_path and --dataset_name, or neither to use the embedded default.");
         if (embedded && adapterPath is not null) throw new CliException("--adapter_path needs --model_name_or_path (the adapter's base).");
-        if (modelPath is not null) (modelPath, adapterPath) = ModelFolders.Resolve(modelPath, adapterPath);
+        if (modelPath is not null) (modelPath, adapterPath) = ModelFolders.Resolve(modelPath, adapterPath, modelRevision is "None" ? null : modelRevision);
+        if (tokenizerPath is not null && tokenizerPath != "gpt2") tokenizerPath = ModelFolders.Local(tokenizerPath, null);
+        if (datasetPath is not null) datasetPath = Trl.Hub.HubPaths.ResolveDataset(datasetPath, null, Console.Error);
         tokenizerPath ??= modelPath is null ? null : ModelFolders.TokenizerFolder(modelPath, adapterPath);
         var modelArgs = ModelArguments.Take(args);
         var config = ConfigBinder.Bind(embedded ? embeddedDefaults : defaults, args);
@@ -73,7 +82,7 @@ internal sealed class TrainingRun
         config.Validate();
         string? dir = embedded ? EmbeddedDefault.Extract() : null;
         var loadDtype = modelArgs.LoadDtype(modelPath);
-        return (new TrainingRun(modelPath, adapterPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), split, dir, testSplit, loadDtype), config);
+        return (new TrainingRun(modelPath, adapterPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), datasetConfig is "None" ? null : datasetConfig, split, dir, testSplit, loadDtype), config);
     }
 
     public static bool Help<TConfig>(CliArguments args, string command, TConfig defaults, TextWriter output,
@@ -97,7 +106,7 @@ internal sealed class TrainingRun
         EosToken = "<|endoftext|>", EosTokenId = 50256, BosToken = "<|endoftext|>", BosTokenId = 50256, PadToken = "<|endoftext|>", PadTokenId = 50256,
     });
 
-    public IEnumerable<DatasetRow> ReadRows() => DatasetLoader.Read(DatasetPath, Split);
+    public IEnumerable<DatasetRow> ReadRows() => DatasetLoader.Read(DatasetPath, Split, DatasetConfig);
 
     /// <summary>Tokenizes the dataset once: the prepared examples are cached in output_dir under a key over the dataset
     /// and tokenizer files, the trainer's own settings and the bad-row policy, so rerunning or resuming with the same
@@ -111,7 +120,7 @@ internal sealed class TrainingRun
             .Select(p => (p.Name, Value: p.GetValue(config)))
             .ToDictionary(p => p.Name, p => p.Value is System.Collections.IEnumerable list and not string ? string.Join(",", list.Cast<object>()) : p.Value?.ToString());
         var inputs = new[] { DatasetPath }.Concat(new[] { "tokenizer.json", "tokenizer_config.json", "chat_template.jinja" }.Select(f => Path.Combine(TokenizerPath, f)));
-        var key = TokenizationCache.Key(inputs, command, Split, trainerSettings, UsesBuiltInGpt2 ? "gpt2" : "", config.BadRows);
+        var key = TokenizationCache.Key(inputs, command, DatasetConfig is null ? Split : $"{DatasetConfig}/{Split}", trainerSettings, UsesBuiltInGpt2 ? "gpt2" : "", config.BadRows);
         bool created = false;
         var prepared = TokenizationCache.GetOrCreate(config.OutputDir, key, () => { created = true; return prepare(ReadRows()); });
         origin = created ? "" : ", read from the tokenization cache";
@@ -198,7 +207,7 @@ internal sealed class TrainingRun
         if (Directory.Exists(DatasetPath)) path = DatasetPath;
         else if (Embedded && File.Exists(Path.Combine(EmbeddedDir!, TestSplit + ".jsonl")) && command == "sft") path = Path.Combine(EmbeddedDir!, TestSplit + ".jsonl");
         else throw new CliException($"eval_strategy {config.EvalStrategy} needs a '{TestSplit}' split: give --dataset_name a dataset folder with {TestSplit}*.jsonl/.json/.parquet files.");
-        var rows = DatasetLoader.Read(path, TestSplit).ToList();
+        var rows = DatasetLoader.Read(path, TestSplit, path == DatasetPath ? DatasetConfig : null).ToList();
         return prepare(rows);
     }
 

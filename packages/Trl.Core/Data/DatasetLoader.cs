@@ -3,14 +3,38 @@ using System.Text.Json.Nodes;
 
 namespace Trl.Data;
 
-/// <summary>Reads Hugging Face–style local datasets: a .jsonl / .json / .parquet file, or a folder whose files are
-/// named by split as HF does (train.jsonl, train-00000-of-00002.parquet, data/train-*.json …).</summary>
+/// <summary>Reads Hugging Face–style local datasets: a .jsonl / .json / .parquet file; a folder whose files are named
+/// by split as HF does (train.jsonl, train-00000-of-00002.parquet, data/train-*.json …), whose card (README.md) may
+/// declare configs with their data files; or a folder written by <c>datasets.save_to_disk</c> (Arrow).</summary>
 public static class DatasetLoader
 {
     /// <summary>Rows of <paramref name="path"/> (a file, or a folder's files of <paramref name="split"/>), streamed in order.</summary>
-    public static IEnumerable<DatasetRow> Read(string path, string split = "train")
+    public static IEnumerable<DatasetRow> Read(string path, string split = "train") => Read(path, split, config: null);
+
+    /// <summary>Rows of <paramref name="split"/> in the configuration <paramref name="config"/> (dataset_config: one of
+    /// the card's configs, else a sub-folder of that name; null: the default configuration).</summary>
+    public static IEnumerable<DatasetRow> Read(string path, string split, string? config)
     {
         ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(split);
+        if (Directory.Exists(path) && SavedDataset.IsSaved(path)) return SavedDataset.Read(path, split);
+        if (Directory.Exists(path) && DatasetCard.TryRead(path) is { } card)
+        {
+            var (files, folder) = card.Resolve(path, config, split);
+            if (files is not null) return files.Where(IsDataFile).SelectMany(f => ReadFile(f));
+            return ReadSplitFiles(folder, split);
+        }
+        if (config is not null && Directory.Exists(path))
+        {
+            var sub = Path.Combine(path, config);
+            if (!Directory.Exists(sub)) throw new DirectoryNotFoundException($"{path}: no configuration '{config}' (neither in a README.md card nor as a sub-folder).");
+            path = sub;
+        }
+        return ReadSplitFiles(path, split);
+    }
+
+    static IEnumerable<DatasetRow> ReadSplitFiles(string path, string split)
+    {
         if (Directory.Exists(path))
         {
             var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)

@@ -7,7 +7,7 @@ public static class RewardFunctions
     /// <summary>Names of the built-in rewards.</summary>
     public static readonly IReadOnlyList<string> BuiltIn = new[] { "accuracy_reward", "think_format_reward", "soft_overlong_punishment", "similarity_reward" };
 
-    /// <summary>Resolves a name (optionally prefixed <c>trl.rewards.</c>) or a local reward-model folder.
+    /// <summary>Resolves a name (optionally prefixed <c>trl.rewards.</c>), a local reward-model folder or a Hub reward model.
     /// <paramref name="maxCompletionLength"/> sizes the soft overlong punishment (its last quarter is the soft zone).</summary>
     public static IRewardFunction Resolve(string name, int maxCompletionLength)
     {
@@ -21,7 +21,9 @@ public static class RewardFunctions
                 new SoftOverlongPunishment(maxCompletionLength, Math.Max(1, maxCompletionLength / 4)),
             "similarity_reward" => new SimilarityReward(),
             _ when Directory.Exists(name) => RewardModelFunction.FromPretrained(name),
-            _ => throw new ArgumentException($"reward function '{name}' is neither a built-in reward ({string.Join(", ", BuiltIn)}) nor a reward-model folder."),
+            // A Hub id, as TRL takes one: resolved through the Hugging Face cache (downloaded when missing).
+            _ when Hub.HubPaths.IsRepoId(name) => RewardModelFunction.FromPretrained(Hub.HubPaths.ResolveModel(name, progress: Console.Error)),
+            _ => throw new ArgumentException($"reward function '{name}' is neither a built-in reward ({string.Join(", ", BuiltIn)}), a reward-model folder, nor a Hub id (org/name)."),
         };
     }
 }

@@ -1,0 +1,85 @@
+using System.Text;
+using Trl.Cli.Commands;
+using Trl.Modeling;
+using Trl.Testing;
+
+namespace Trl.Cli.Tests;
+
+/// <summary>`trl` with Hub ids, as a TRL user types them: `--model_name_or_path org/name --dataset_name org/data
+/// --dataset_config x` resolve through the Hugging Face cache, are downloaded from HF_ENDPOINT (a Hub on 127.0.0.1)
+/// into HF_HUB_CACHE, and then run offline (HF_HUB_OFFLINE=1) with the server gone.</summary>
+[NonParallelizable]
+public class HubTests
+{
+    const string ModelSha = "1111111111111111111111111111111111111111";
+    const string DataSha = "2222222222222222222222222222222222222222";
+    readonly Dictionary<string, string?> _saved = new();
+    string _root = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _root = CliRunner.TempDir();
+        foreach (var v in new[] { "HF_ENDPOINT", "HF_HUB_CACHE", "HF_HUB_OFFLINE", "HF_TOKEN", "HF_HOME" }) _saved[v] = Environment.GetEnvironmentVariable(v);
+        Environment.SetEnvironmentVariable("HF_HUB_CACHE", Path.Combine(_root, "hub"));
+        Environment.SetEnvironmentVariable("HF_HOME", Path.Combine(_root, "hf-home"));
+        Environment.SetEnvironmentVariable("HF_HUB_OFFLINE", null);
+        Environment.SetEnvironmentVariable("HF_TOKEN", null);
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        foreach (var (k, v) in _saved) Environment.SetEnvironmentVariable(k, v);
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+    }
+
+    void Serve(HubTestServer server)
+    {
+        var model = Path.Combine(_root, "model-src");
+        using (var lm = CausalLM.FromConfig(ModelConfig.Load(Fixtures.EmbeddedDefault("config.json")), seed: 5)) lm.SavePretrained(model);
+        foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json" }) File.Copy(Fixtures.EmbeddedDefault(f), Path.Combine(model, f));
+        server.AddFolder("model", "org/tiny-reverser", ModelSha, model);
+        server.AddRepo("dataset", "org/reversal", DataSha, new Dictionary<string, byte[]>
+        {
+            ["README.md"] = Encoding.UTF8.GetBytes("---\nconfigs:\n- config_name: words\n  data_files:\n  - split: train\n    path: words/train-*.jsonl\n- config_name: other\n  data_dir: other\n---\n# reversal\n"),
+            ["words/train-00000-of-00001.jsonl"] = File.ReadAllBytes(Fixtures.EmbeddedDefault("train.jsonl")),
+        });
+        Environment.SetEnvironmentVariable("HF_ENDPOINT", server.Endpoint);
+    }
+
+    [Test]
+    public void Hub_ids_download_into_the_hf_cache_then_train_offline()
+    {
+        var args = new[] { "sft", "--model_name_or_path", "org/tiny-reverser", "--dataset_name", "org/reversal", "--dataset_config", "words",
+            "--max_steps", "2", "--logging_steps", "1", "--per_device_train_batch_size", "4" };
+        using (var server = new HubTestServer())
+        {
+            Serve(server);
+            var (code, output, error) = CliRunner.Run([.. args, "--output_dir", Path.Combine(_root, "out1")]);
+            Assert.That(code, Is.EqualTo(0), error + output);
+            Assert.That(output, Does.Contain(Path.Combine(_root, "hub", "datasets--org--reversal", "snapshots", DataSha)));
+            Assert.That(File.ReadAllText(Path.Combine(_root, "hub", "models--org--tiny-reverser", "refs", "main")), Is.EqualTo(ModelSha));
+            Assert.That(File.Exists(Path.Combine(_root, "hub", "models--org--tiny-reverser", "snapshots", ModelSha, "model.safetensors")), Is.True);
+        }
+        Environment.SetEnvironmentVariable("HF_HUB_OFFLINE", "1");
+        var (offlineCode, _, offlineError) = CliRunner.Run([.. args, "--output_dir", Path.Combine(_root, "out2")]);
+        Assert.That(offlineCode, Is.EqualTo(0), "the server is gone; the cache is enough: " + offlineError);
+        Assert.That(File.ReadAllLines(Path.Combine(_root, "out2", "metrics.jsonl")), Has.Length.EqualTo(2));
+    }
+
+    [Test]
+    public void A_missing_hub_model_is_one_line_with_exit_code_7()
+    {
+        using var server = new HubTestServer();
+        Serve(server);
+        var (code, _, error) = CliRunner.Run("sft", "--model_name_or_path", "org/nope", "--dataset_name", "org/reversal", "--output_dir", Path.Combine(_root, "x"));
+        Assert.That(code, Is.EqualTo(ExitCodes.HubError));
+        Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(error, Does.Contain("org/nope: repository not found"));
+        Environment.SetEnvironmentVariable("HF_HUB_OFFLINE", "1");
+        (code, _, error) = CliRunner.Run("sft", "--model_name_or_path", "org/never-downloaded", "--dataset_name", "org/reversal", "--output_dir", Path.Combine(_root, "y"));
+        Assert.That(code, Is.EqualTo(ExitCodes.HubError));
+        Assert.That(error, Does.Contain("HF_HUB_OFFLINE"));
+    }
+}
