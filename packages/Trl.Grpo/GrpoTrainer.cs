@@ -298,7 +298,7 @@ public class GrpoTrainer : Trainer<PromptExample>
         foreach (var sample in samples)
             _logger?.LogInformation("step {Step} sample: prompt={Prompt} completion={Completion} rewards=[{Rewards}]", sample.Step, sample.Prompt, sample.Completion,
                 string.Join(", ", sample.Rewards.Select(r => $"{r.Key}={r.Value.ToString("G4", CultureInfo.InvariantCulture)}")));
-        if (samples.Count > 0) SamplesGenerated?.Invoke(samples);
+        if (samples.Count > 0) { SamplesGenerated?.Invoke(samples); ReportSamples(samples); }
         if (_config.LogCompletions) CompletionSamples.Append(Options.OutputDir, State.GlobalStep, batch, texts, rewardTable, names);
     }
 

@@ -222,7 +222,7 @@ public class RlooTrainer : Trainer<PromptExample>
         var names = _rewards.Select(r => r.Name).ToList();
         var samples = CompletionSamples.Take(State.GlobalStep + 1, batch, texts, table, names, _config.NumCompletionsToPrint);
         foreach (var s in samples) _logger?.LogInformation("step {Step} sample: prompt={Prompt} completion={Completion}", s.Step, s.Prompt, s.Completion);
-        if (samples.Count > 0) SamplesGenerated?.Invoke(samples);
+        if (samples.Count > 0) { SamplesGenerated?.Invoke(samples); ReportSamples(samples); }
         if (_config.LogCompletions) CompletionSamples.Append(Options.OutputDir, State.GlobalStep, batch, texts, table, names);
     }
 

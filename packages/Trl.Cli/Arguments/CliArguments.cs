@@ -55,7 +55,13 @@ internal sealed class CliArguments
             {
                 YamlScalarNode s => new List<string> { s.Value ?? "" },
                 YamlSequenceNode seq => seq.Children.Select(c => (c as YamlScalarNode)?.Value ?? throw new CliException($"{path}: field '{key}': nested values are not supported.")).ToList(),
-                _ => throw new CliException($"{path}: field '{key}' must be a value or a list."),
+                // A flat mapping (lr_scheduler_kwargs: {min_lr_rate: 0.1}) travels as the JSON object transformers also accepts.
+                YamlMappingNode m when m.Children.All(c => c.Key is YamlScalarNode && c.Value is YamlScalarNode) => new List<string>
+                {
+                    new System.Text.Json.Nodes.JsonObject(m.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value ?? "",
+                        (System.Text.Json.Nodes.JsonNode?)System.Text.Json.Nodes.JsonValue.Create(((YamlScalarNode)c.Value).Value)))).ToJsonString(),
+                },
+                _ => throw new CliException($"{path}: field '{key}' must be a value, a list or a flat mapping."),
             };
         }
     }

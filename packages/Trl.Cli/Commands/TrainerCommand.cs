@@ -67,12 +67,13 @@ internal abstract class TrainerCommand<TConfig, TExample> : TrainerCommand where
     /// <inheritdoc />
     public override int Run(CliArguments args, TextWriter output)
     {
-        if (TrainingRun.Help(args, Name, new TConfig(), output, ExtraFields)) return ExitCodes.Success;
+        if (TrainingRun.Help(args, Name, new TConfig(), output, ExtraFields, EmbeddedDefaults())) return ExitCodes.Success;
         TakeArguments(args);
-        var (run, config) = TrainingRun.Resolve(args, Name, new TConfig(), EmbeddedDefaults(), EmbeddedDataset);
+        var (run, config) = TrainingRun.Resolve(args, Name, new TConfig(), EmbeddedDefaults(), EmbeddedDataset, ExtraFields.Select(f => f.Key));
         CheckRun(run, config);
         if (Experimental) ExperimentalNotice.Write(output, Name, PackageId);
         if (Deprecation is { } why) output.WriteLine($"trl {Name}: deprecated — {why}");
+        foreach (var notice in run.Notices) output.WriteLine(notice);
         var tokenizer = run.LoadTokenizer();
         var preparer = CreatePreparer(tokenizer, config);
         var policy = config.BadRows == "skip" ? BadRowPolicy.Skip : BadRowPolicy.Error;

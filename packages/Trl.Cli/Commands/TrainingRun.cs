@@ -49,10 +49,13 @@ internal sealed class TrainingRun
     public string Split { get; }
     public string TestSplit { get; }
     public string? EmbeddedDir { get; }
+    /// <summary>One line per accepted setting that has no effect here (printed before the run starts).</summary>
+    public IReadOnlyList<string> Notices { get; private init; } = [];
     public bool Embedded => EmbeddedDir is not null;
 
     /// <summary>Takes the common fields, binds the rest to the trainer's config, and rejects unknown keys.</summary>
-    public static (TrainingRun Run, TConfig Config) Resolve<TConfig>(CliArguments args, string command, TConfig defaults, TConfig embeddedDefaults, string embeddedDataset)
+    public static (TrainingRun Run, TConfig Config) Resolve<TConfig>(CliArguments args, string command, TConfig defaults, TConfig embeddedDefaults, string embeddedDataset,
+        IEnumerable<string>? extraFields = null)
         where TConfig : TrainingOptions
     {
         string? modelPath = args.Take("model_name_or_path");
@@ -73,24 +76,26 @@ internal sealed class TrainingRun
         tokenizerPath ??= modelPath is null ? null : ModelFolders.TokenizerFolder(modelPath, adapterPath);
         var modelArgs = ModelArguments.Take(args);
         var config = ConfigBinder.Bind(embedded ? embeddedDefaults : defaults, args);
-        ConfigBinder.RejectUnknown(args, command);
+        var known = ConfigBinder.FieldNames(typeof(TConfig)).Concat(CommonFields.Select(f => f.Key)).Concat(ModelArguments.Fields.Select(f => f.Key)).Concat(extraFields ?? []);
+        var notices = ConfigBinder.RejectUnknown(args, command, known);
         if (modelArgs.ToLoraConfig(modelPath) is { } lora)
         {
             if (adapterPath is not null) throw new CliException($"use_peft adds a new adapter, but {adapterPath} already is one: drop --use_peft to train it further.");
             config = (TConfig)(config with { PeftConfig = lora });
         }
         config.Validate();
+        notices.AddRange(Reporting.Unavailable(config).Select(i => "notice: " + Reporting.UnavailableNotice(i, config.OutputDir)));
         string? dir = embedded ? EmbeddedDefault.Extract() : null;
         var loadDtype = modelArgs.LoadDtype(modelPath);
-        return (new TrainingRun(modelPath, adapterPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), datasetConfig is "None" ? null : datasetConfig, split, dir, testSplit, loadDtype), config);
+        return (new TrainingRun(modelPath, adapterPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), datasetConfig is "None" ? null : datasetConfig, split, dir, testSplit, loadDtype) { Notices = notices }, config);
     }
 
     public static bool Help<TConfig>(CliArguments args, string command, TConfig defaults, TextWriter output,
-        IEnumerable<(string Key, string Default, string Help)>? commandFields = null) where TConfig : class
+        IEnumerable<(string Key, string Default, string Help)>? commandFields = null, TConfig? embedded = null) where TConfig : class
     {
         if (!args.Has("help")) return false;
-        output.WriteLine($"usage: trl {command} [--config {command}.yaml] [--field value ...]\n\nFields (TRL's names):");
-        output.Write(ConfigBinder.Help(defaults, CommonFields.Concat(ModelArguments.Fields).Concat(commandFields ?? [])));
+        output.WriteLine($"usage: trl {command} [--config {command}.yaml] [--field value ...]\n\nFields (TRL's names; a bare `trl {command}` trains the embedded tiny model):");
+        output.Write(ConfigBinder.Help(defaults, embedded, CommonFields.Concat(ModelArguments.Fields).Concat(commandFields ?? [])));
         return true;
     }
 

@@ -42,7 +42,7 @@ public static class OptionsBinding
     {
         var t = Nullable.GetUnderlyingType(type) ?? type;
         return t == typeof(string) || t == typeof(int) || t == typeof(long) || t == typeof(double) || t == typeof(bool)
-            || t == typeof(IReadOnlyList<string>) || t == typeof(IReadOnlyList<double>);
+            || t == typeof(IReadOnlyList<string>) || t == typeof(IReadOnlyList<double>) || t == typeof(IReadOnlyDictionary<string, string>);
     }
 
     /// <summary>Sets the field named <paramref name="key"/> (snake_case or PascalCase) from its text value(s); false if
@@ -73,6 +73,23 @@ public static class OptionsBinding
         return options;
     }
 
+    /// <summary>A kwargs field (lr_scheduler_kwargs): a JSON object, as transformers parses the string form, or
+    /// <c>k=v,k2=v2</c>; values stay text for the consumer to read.</summary>
+    static Dictionary<string, string> KeywordArguments(string key, string text)
+    {
+        text = text.Trim();
+        if (text.Length == 0 || text == "{}") return new(StringComparer.Ordinal);
+        if (text.StartsWith('{'))
+        {
+            System.Text.Json.Nodes.JsonObject o;
+            try { o = System.Text.Json.Nodes.JsonNode.Parse(text) as System.Text.Json.Nodes.JsonObject ?? throw new FormatException(); }
+            catch (System.Text.Json.JsonException) { throw new FormatException(); }
+            return o.ToDictionary(kv => kv.Key, kv => kv.Value is System.Text.Json.Nodes.JsonValue jv && jv.TryGetValue<string>(out var str) ? str : kv.Value?.ToJsonString() ?? "null", StringComparer.Ordinal);
+        }
+        return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(pair => pair.Split('=', 2))
+            .ToDictionary(kv => kv.Length == 2 ? kv[0].Trim() : throw new ArgumentException($"{key}: '{text}' is not a JSON object or k=v pairs."), kv => kv[1].Trim(), StringComparer.Ordinal);
+    }
+
     static object? Convert(string key, IReadOnlyList<string> values, Type type)
     {
         var target = Nullable.GetUnderlyingType(type) ?? type;
@@ -89,6 +106,7 @@ public static class OptionsBinding
             if (target == typeof(bool)) return v.ToLowerInvariant() switch { "true" or "1" or "yes" => true, "false" or "0" or "no" => false, _ => throw new FormatException() };
             if (target == typeof(IReadOnlyList<string>)) return values.ToList();
             if (target == typeof(IReadOnlyList<double>)) return values.Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToList();
+            if (target == typeof(IReadOnlyDictionary<string, string>)) return KeywordArguments(key, v);
         }
         catch (FormatException)
         {

@@ -16,4 +16,7 @@ public interface ITrainerCallback
 
     /// <summary>After a checkpoint is written.</summary>
     void OnSave(TrainerState state, string checkpointDir) { }
+
+    /// <summary>When an online trainer shows sampled completions with their rewards (GRPO, RLOO).</summary>
+    void OnSamples(TrainerState state, IReadOnlyList<Trl.Rewards.CompletionSample> samples) { }
 }

@@ -91,14 +91,31 @@ public abstract class Trainer<TExample> : IDisposable
     double LearningRateMultiplier(int step, int maxSteps)
     {
         var (at, total) = ScheduleProgress(step, maxSteps);
-        return LearningRateSchedules.Multiplier(Options.LrSchedulerType, at, LearningRateSchedules.WarmupSteps(Options, total), total);
+        return LearningRateSchedules.Multiplier(Options.LrSchedulerType, at, LearningRateSchedules.WarmupSteps(Options, total), total, Options.LrSchedulerKwargs, Options.LearningRate);
     }
 
     /// <summary>Parameters exempt from weight decay (transformers: biases and norm weights).</summary>
     protected virtual bool IsDecayed(string name) => !name.EndsWith(".bias", StringComparison.Ordinal) && !name.Contains("norm", StringComparison.Ordinal);
 
-    /// <summary>Runs training to the end (or until cancelled, then saves a checkpoint) and returns the state.</summary>
+    /// <summary>Runs training to the end (or until cancelled, then saves a checkpoint) and returns the state. With
+    /// report_to tensorboard the run also writes TensorBoard event files (see <see cref="Reporting"/>).</summary>
     public TrainerState Train(CancellationToken cancellationToken = default)
+    {
+        foreach (var integration in Reporting.Unavailable(Options))
+            _logger.LogWarning("{Notice}", Reporting.UnavailableNotice(integration, Options.OutputDir));
+        using var tensorBoard = Reporting.WritesTensorBoard(Options) ? new TensorBoardCallback(Reporting.TensorBoardDir(Options)) : null;
+        if (tensorBoard is not null) Callbacks.Add(tensorBoard);
+        try { return TrainLoop(cancellationToken); }
+        finally { if (tensorBoard is not null) Callbacks.Remove(tensorBoard); }
+    }
+
+    /// <summary>Shows sampled completions to the callbacks (TensorBoard's text table, the console).</summary>
+    protected void ReportSamples(IReadOnlyList<Trl.Rewards.CompletionSample> samples)
+    {
+        foreach (var c in Callbacks) c.OnSamples(State, samples);
+    }
+
+    TrainerState TrainLoop(CancellationToken cancellationToken)
     {
         int microPerEpoch = MicroBatchesPerEpoch(_train.Count);
         int stepsPerEpoch = Math.Max(1, microPerEpoch / Options.GradientAccumulationSteps);

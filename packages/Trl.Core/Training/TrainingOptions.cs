@@ -54,6 +54,15 @@ public record TrainingOptions
     public int PerDeviceEvalBatchSize { get; init; } = 8;
     /// <summary>Keep at most this many checkpoints.</summary>
     public int? SaveTotalLimit { get; init; }
+    /// <summary>Arguments of the learning-rate schedule, as transformers' lr_scheduler_kwargs (num_cycles, lr_end,
+    /// power, min_lr, min_lr_rate, num_decay_steps, num_stable_steps, warmup_type, decay_type, min_lr_ratio).</summary>
+    public IReadOnlyDictionary<string, string> LrSchedulerKwargs { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+    /// <summary>Where metrics are reported besides metrics.jsonl (transformers' report_to): "tensorboard" writes event
+    /// files under logging_dir, "all" every integration available here (TensorBoard), "none" nothing more. Other
+    /// integrations (wandb, trackio, mlflow …) do not exist here: the trainer says so once and logs to metrics.jsonl.</summary>
+    public IReadOnlyList<string> ReportTo { get; init; } = ["none"];
+    /// <summary>TensorBoard's folder; null: output_dir/runs/&lt;MonDD_HH-MM-SS&gt;_&lt;host&gt;, as transformers names it.</summary>
+    public string? LoggingDir { get; init; }
     /// <summary>A checkpoint folder to resume from.</summary>
     public string? ResumeFromCheckpoint { get; init; }
     /// <summary>Bad dataset rows: "error" stops with the file, row and field; "skip" logs, counts and skips them.</summary>
@@ -101,6 +110,9 @@ public record TrainingOptions
         Check(PerDeviceEvalBatchSize >= 1, $"per_device_eval_batch_size must be ≥ 1 (got {PerDeviceEvalBatchSize}).");
         Check(SaveStrategy is "steps" or "epoch" or "no", $"save_strategy must be steps, epoch or no (got '{SaveStrategy}').");
         Check(BadRows is "error" or "skip", $"bad_rows must be 'error' or 'skip' (got '{BadRows}').");
+        foreach (var target in ReportTo)
+            Check(Reporting.Known.Contains(target), $"report_to '{target}' is not an integration transformers knows ({string.Join(", ", Reporting.Known)}).");
+        LearningRateSchedules.Validate(LrSchedulerType, LrSchedulerKwargs, LearningRate);
         PeftConfig?.Validate();
         // NaN or ±Infinity in any hyper-parameter (of this or a trainer's config) is an error naming the field.
         foreach (var p in GetType().GetProperties())

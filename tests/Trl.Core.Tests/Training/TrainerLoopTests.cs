@@ -84,11 +84,46 @@ public class TrainerLoopTests
         Assert.That(Run("constant"), Is.All.EqualTo(1.0));
     }
 
+    /// <summary>The rest of transformers' schedules with their lr_scheduler_kwargs; expected values worked out by hand
+    /// from optimization.py's lambdas (W warm-up steps, T total steps, s the 0-based step).</summary>
+    [Test]
+    public void TheOtherSchedulesAndTheirKwargsFollowTransformers()
+    {
+        static Dictionary<string, string> K(params (string, string)[] kv) => kv.ToDictionary(p => p.Item1, p => p.Item2);
+        double M(string type, int s, int w, int t, Dictionary<string, string> kwargs, double lr = 1e-3) =>
+            Math.Round(LearningRateSchedules.Multiplier(type, s, w, t, kwargs, lr), 6);
+        // cosine_with_restarts, 2 cycles over T−W = 8 steps: back to 1 at the half, 0 past the end.
+        Assert.That(new[] { 1, 4, 6, 8, 10 }.Select(s => M("cosine_with_restarts", s, 2, 10, K(("num_cycles", "2")))), Is.EqualTo(new[] { 0.5, 0.5, 1.0, 0.5, 0.0 }));
+        // polynomial, power 2, lr_end 1e-7: ((lr − lr_end)·(1 − s/T)² + lr_end)/lr; past T: lr_end/lr.
+        Assert.That(M("polynomial", 5, 0, 10, K(("power", "2"))), Is.EqualTo(0.250075));
+        Assert.That(M("polynomial", 11, 0, 10, K()), Is.EqualTo(0.0001));
+        // inverse_sqrt: 1/sqrt(s/W) after the warm-up.
+        Assert.That(M("inverse_sqrt", 16, 4, 100, K()), Is.EqualTo(0.5));
+        Assert.That(M("inverse_sqrt", 2, 4, 100, K()), Is.EqualTo(0.5));
+        // cosine_with_min_lr: the cosine floor is min_lr_rate (or min_lr / learning_rate).
+        Assert.That(M("cosine_with_min_lr", 5, 0, 10, K(("min_lr_rate", "0.1"))), Is.EqualTo(0.55));
+        Assert.That(M("cosine_with_min_lr", 10, 0, 10, K(("min_lr", "1e-4"))), Is.EqualTo(0.1));
+        // warmup_stable_decay: W=2, D=4 of T=10 → 4 stable steps, cosine decay to min_lr_ratio.
+        var wsd = K(("num_decay_steps", "4"));
+        Assert.That(new[] { 1, 3, 5, 6, 8, 10 }.Select(s => M("warmup_stable_decay", s, 2, 10, wsd)), Is.EqualTo(new[] { 0.5, 1, 1, 1, 0.5, 0 }));
+        Assert.That(M("warmup_stable_decay", 8, 2, 10, K(("num_decay_steps", "4"), ("decay_type", "linear"), ("min_lr_ratio", "0.1"))), Is.EqualTo(0.55));
+        // cosine with num_cycles 1: a full period, back to 1 at the end.
+        Assert.That(M("cosine", 10, 0, 10, K(("num_cycles", "1"))), Is.EqualTo(1.0));
+    }
+
     [Test]
     public void InvalidOptionsAreClearErrorsAtStart()
     {
-        var ex = Assert.Throws<ArgumentException>(() => new TrainingOptions { LrSchedulerType = "polynomial" }.Validate());
-        Assert.That(ex!.Message, Does.Contain("polynomial"));
+        var ex = Assert.Throws<ArgumentException>(() => new TrainingOptions { LrSchedulerType = "reduce_lr_on_plateau" }.Validate());
+        Assert.That(ex!.Message, Does.Contain("reduce_lr_on_plateau"));
+        ex = Assert.Throws<ArgumentException>(() => new TrainingOptions { LrSchedulerType = "cosine_with_min_lr" }.Validate());
+        Assert.That(ex!.Message, Does.Contain("exactly one of min_lr or min_lr_rate"));
+        ex = Assert.Throws<ArgumentException>(() => new TrainingOptions { LrSchedulerType = "warmup_stable_decay" }.Validate());
+        Assert.That(ex!.Message, Does.Contain("num_decay_steps"));
+        ex = Assert.Throws<ArgumentException>(() => new TrainingOptions { LrSchedulerType = "linear", LrSchedulerKwargs = new Dictionary<string, string> { ["num_cycles"] = "2" } }.Validate());
+        Assert.That(ex!.Message, Does.Contain("'num_cycles' is not an argument of the linear schedule"));
+        ex = Assert.Throws<ArgumentException>(() => new TrainingOptions { ReportTo = ["tensorbord"] }.Validate());
+        Assert.That(ex!.Message, Does.Contain("report_to 'tensorbord'"));
         ex = Assert.Throws<ArgumentException>(() => new TrainingOptions { GradientAccumulationSteps = 0 }.Validate());
         Assert.That(ex!.Message, Does.Contain("gradient_accumulation_steps"));
     }
