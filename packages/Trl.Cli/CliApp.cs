@@ -31,6 +31,8 @@ internal static class CliApp
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        // The tool prints its own report (ConsoleReporter); the trainers' default console log would repeat it.
+        Trl.Training.TrainingLog.Default = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
         {
             output.WriteLine(Usage());

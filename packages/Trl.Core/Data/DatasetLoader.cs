@@ -9,11 +9,11 @@ namespace Trl.Data;
 public static class DatasetLoader
 {
     /// <summary>Rows of <paramref name="path"/> (a file, or a folder's files of <paramref name="split"/>), streamed in order.</summary>
-    public static IEnumerable<DatasetRow> Read(string path, string split = "train") => Read(path, split, config: null);
+    public static IEnumerable<DatasetRow> Read(string path, string split) => Read(path, split, config: null);
 
     /// <summary>Rows of <paramref name="split"/> in the configuration <paramref name="config"/> (dataset_config: one of
     /// the card's configs, else a sub-folder of that name; null: the default configuration).</summary>
-    public static IEnumerable<DatasetRow> Read(string path, string split, string? config)
+    public static IEnumerable<DatasetRow> Read(string path, string split = "train", string? config = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(split);

@@ -154,7 +154,7 @@ public abstract class PretrainedModel : nn.Module
     }
 
     /// <summary>Reads weights from a folder: model.safetensors, or shards listed in model.safetensors.index.json; with an
-    /// adapter on the model, a folder holding adapter_model.safetensors (what <see cref="SavePretrained"/> wrote) loads
+    /// adapter on the model, a folder holding adapter_model.safetensors (what <see cref="SavePretrained(string, long)"/> wrote) loads
     /// the adapter. PyTorch pickles (.bin) are refused: they can execute code.</summary>
     public void LoadWeightsFromFolder(string directory)
     {

@@ -3,9 +3,57 @@ using Trl.Data;
 
 namespace Trl.Tokenization;
 
-/// <summary>Loads a Hugging Face tokenizer folder (tokenizer.json + tokenizer_config.json).</summary>
+/// <summary>Loads a Hugging Face tokenizer folder (tokenizer.json + tokenizer_config.json), and saves it again next
+/// to a trained model so that the output folder is a complete HF model folder.</summary>
 public static class TokenizerLoader
 {
+    // The folder each loaded tokenizer came from: saving writes its files back out (a tokenizer is immutable).
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ITextTokenizer, string> Sources = new();
+
+    /// <summary>Writes the tokenizer's files into <paramref name="directory"/> as transformers' save_pretrained does:
+    /// tokenizer.json, tokenizer_config.json (with the special tokens and the chat template), special_tokens_map.json,
+    /// and chat_template.jinja / additional_chat_templates when the source had them. The tokenizer must have been
+    /// loaded with <see cref="FromPretrained"/> (a tokenizer built in code has no tokenizer.json to write).</summary>
+    public static void SavePretrained(ITextTokenizer tokenizer, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(directory);
+        if (!Sources.TryGetValue(tokenizer, out var source))
+            throw new NotSupportedException("this tokenizer was not loaded from a tokenizer folder (TokenizerLoader.FromPretrained), so there is no tokenizer.json to save; copy its files to the model folder yourself.");
+        Directory.CreateDirectory(directory);
+        if (Path.GetFullPath(source) == Path.GetFullPath(directory)) return;
+        File.Copy(Path.Combine(source, "tokenizer.json"), Path.Combine(directory, "tokenizer.json"), overwrite: true);
+        var configPath = Path.Combine(source, "tokenizer_config.json");
+        var config = File.Exists(configPath) ? FileFormat.ReadJsonObject(configPath, FileFormat.MaxConfigBytes) : new JsonObject();
+        var special = tokenizer.Special;
+        var map = new JsonObject();
+        foreach (var (key, value) in new[] { ("bos_token", special.BosToken), ("eos_token", special.EosToken), ("pad_token", special.PadToken), ("unk_token", special.UnkToken) })
+        {
+            if (value is null) continue;
+            if (config[key] is null) config[key] = value;
+            map[key] = value;
+        }
+        bool templateFile = File.Exists(Path.Combine(source, "chat_template.jinja"));
+        if (tokenizer.ChatTemplate is { } template && !templateFile && config["chat_template"] is null) config["chat_template"] = template;
+        if (config["tokenizer_class"] is null) config["tokenizer_class"] = "PreTrainedTokenizerFast";
+        WriteJson(Path.Combine(directory, "tokenizer_config.json"), config);
+        WriteJson(Path.Combine(directory, "special_tokens_map.json"), map);
+        if (templateFile) File.Copy(Path.Combine(source, "chat_template.jinja"), Path.Combine(directory, "chat_template.jinja"), overwrite: true);
+        var extra = Path.Combine(source, "additional_chat_templates");
+        if (Directory.Exists(extra))
+        {
+            Directory.CreateDirectory(Path.Combine(directory, "additional_chat_templates"));
+            foreach (var f in Directory.GetFiles(extra, "*.jinja")) File.Copy(f, Path.Combine(directory, "additional_chat_templates", Path.GetFileName(f)), overwrite: true);
+        }
+    }
+
+    static void WriteJson(string path, JsonObject json)
+    {
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.Move(tmp, path, overwrite: true);
+    }
+
     /// <summary>Loads the tokenizer in <paramref name="directory"/>: byte-level BPE (GPT-2, Qwen, Llama 3, SmolLM …)
     /// through Microsoft.ML.Tokenizers, SentencePiece-style BPE (Llama 2, Mistral: "▁" and byte fallback), or WordLevel. Other tokenizer.json models fail with an error that names the
     /// model type and the file.</summary>
@@ -17,7 +65,9 @@ public static class TokenizerLoader
         var configPath = Path.Combine(directory, "tokenizer_config.json");
         var config = File.Exists(configPath) ? FileFormat.ReadJsonObject(configPath, FileFormat.MaxConfigBytes) : new JsonObject();
         // A list where an object belongs, a number where a string belongs …: a data error naming the file.
-        return FileFormat.Read(tokenizerPath, () => Build(directory, tokenizerPath, tok, configPath, config));
+        var tokenizer = FileFormat.Read(tokenizerPath, () => Build(directory, tokenizerPath, tok, configPath, config));
+        Sources.AddOrUpdate(tokenizer, directory);
+        return tokenizer;
     }
 
     static ITextTokenizer Build(string directory, string tokenizerPath, JsonObject tok, string configPath, JsonObject config)

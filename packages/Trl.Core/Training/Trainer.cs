@@ -28,7 +28,7 @@ public abstract class Trainer<TExample> : IDisposable
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Options = options ?? throw new ArgumentNullException(nameof(options));
         _train = trainDataset ?? throw new ArgumentNullException(nameof(trainDataset));
-        _logger = logger ?? NullLogger.Instance;
+        _logger = logger ?? TrainingLog.Default;
         options.Validate();
         if (_train.Count == 0) throw new ArgumentException("The training dataset is empty.", nameof(trainDataset));
         Device = TrainingDevice.Choose(options).Device;
