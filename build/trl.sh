@@ -2,6 +2,14 @@
 # Runs the `trl` tool from the source tree: build/trl.sh <command> [--field value ...]
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
-dotnet build packages/Trl.Cli -c "$CONFIGURATION" --nologo -v quiet >/dev/null
+dll="$ROOT/packages/Trl.Cli/bin/$CONFIGURATION/net10.0/trl.dll"
+stamp="$ROOT/artifacts/trl-$CONFIGURATION.built"
+# Build only when a source, project or embedded file changed since the last build (a no-op build still costs ~10 s).
+if [ ! -f "$dll" ] || [ ! -f "$stamp" ] || [ -n "$(find packages eng Directory.Build.props Directory.Build.targets Directory.Packages.props -newer "$stamp" \
+     \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.targets' -o -path '*/EmbeddedDefault/*' \) -not -path '*/obj/*' -not -path '*/bin/*' -print -quit)" ]; then
+  touch "$stamp.new"
+  dotnet build packages/Trl.Cli -c "$CONFIGURATION" --nologo -v quiet >/dev/null
+  mv "$stamp.new" "$stamp"
+fi
 cd - >/dev/null
-exec dotnet "$ROOT/packages/Trl.Cli/bin/$CONFIGURATION/net10.0/trl.dll" "$@"
+exec dotnet "$dll" "$@"

@@ -63,6 +63,22 @@ public class ReportingTests
     }
 
     [Test]
+    public void Log_lines_fit_a_terminal_and_say_where_the_rest_is()
+    {
+        var dir = CliRunner.TempDir();
+        var (code, output, error) = CliRunner.Run("grpo", "--output_dir", dir, "--max_steps", "2", "--logging_steps", "1");
+        Assert.That(code, Is.EqualTo(0), error);
+        var steps = output.Split('\n').Where(l => l.StartsWith("[ ", StringComparison.Ordinal)).ToList();
+        Assert.That(steps, Has.Count.EqualTo(2));
+        Assert.That(steps, Has.All.Length.LessThanOrEqualTo(120), string.Join("\n", steps));
+        Assert.That(steps[0], Does.Contain("loss ").And.Contain("in metrics.jsonl)"));
+        var record = new LogRecord { ["grad_norm"] = 1, ["zeta"] = 2, ["loss"] = 0.5, ["learning_rate"] = 1e-5 };
+        Assert.That(Commands.ConsoleReporter.Metrics(record, 200), Is.EqualTo("loss 0.5  grad_norm 1  learning_rate 1E-05  zeta 2"), "headline metrics first");
+        Assert.That(Commands.ConsoleReporter.Metrics(record, 45), Is.EqualTo("loss 0.5  grad_norm 1  (+2 in metrics.jsonl)"));
+        Assert.That(Commands.ConsoleReporter.Metrics(record, 10), Is.EqualTo("loss 0.5  (+3 in metrics.jsonl)"), "the headline metric always shows");
+    }
+
+    [Test]
     public void Unavailable_integrations_and_ignored_settings_each_print_one_notice()
     {
         var dir = CliRunner.TempDir();
