@@ -35,10 +35,10 @@ public class CommandTests
         Assert.That(File.Exists(Path.Combine(outDir, "model.safetensors")), Is.True);
         Assert.That(File.Exists(Path.Combine(outDir, "trainer_state.json")), Is.True);
         Assert.That(output, Does.Contain("held-out reversal exact match"));
-        // The curves: a PNG (signature, IHDR 840 wide) with panels for loss and the headline metrics.
-        var png = File.ReadAllBytes(Path.Combine(outDir, "training_curves.png"));
-        Assert.That(png.Take(8), Is.EqualTo(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }));
-        Assert.That(System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), Is.EqualTo(840));
+        // The curves (ScottPlot): a PNG of 2 × 3 panels of 560 × 360 for loss and the headline metrics, not blank.
+        using var png = SkiaSharp.SKBitmap.Decode(Path.Combine(outDir, "training_curves.png"));
+        Assert.That((png.Width, png.Height), Is.EqualTo((1120, 1080)));
+        Assert.That(png.Pixels.Distinct().Count(), Is.GreaterThan(50), "titles, ticks and curves are drawn");
         Assert.That(output, Does.Contain("curves of loss, mean_token_accuracy"));
     }
 

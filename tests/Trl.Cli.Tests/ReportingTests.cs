@@ -79,6 +79,16 @@ public class ReportingTests
     }
 
     [Test]
+    public void Curves_are_smoothed_as_tensorboard_smooths()
+    {
+        // TensorBoard: last = last·w + (1−w)·v, debiased by 1 − w^(i+1).
+        var s = Plotting.TrainingCurves.Smoothed([1.0, 0.0, 0.0], 0.6);
+        Assert.That(s[0], Is.EqualTo(1.0).Within(1e-12));
+        Assert.That(s[1], Is.EqualTo(0.24 / 0.64).Within(1e-12));
+        Assert.That(s[2], Is.EqualTo(0.144 / 0.784).Within(1e-12));
+    }
+
+    [Test]
     public void Unavailable_integrations_and_ignored_settings_each_print_one_notice()
     {
         var dir = CliRunner.TempDir();

@@ -251,7 +251,15 @@ internal sealed class TrainingRun
                 File.Copy(Path.Combine(TokenizerPath, f), Path.Combine(config.OutputDir, f));
         ConsoleReporter.Summary(output, state);
         var plot = Path.Combine(config.OutputDir, "training_curves.png");
-        var shown = Plotting.TrainingCurves.Save(state.LogHistory, plot);
-        if (shown.Count > 0) output.WriteLine($"curves of {string.Join(", ", shown)}: {plot}");
+        try
+        {
+            var shown = Plotting.TrainingCurves.Save(state.LogHistory, plot);
+            if (shown.Count > 0) output.WriteLine($"curves of {string.Join(", ", shown)}: {plot}");
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)
+        {
+            // The plot is a convenience: a host without SkiaSharp's native library still has every metric.
+            output.WriteLine($"notice: training_curves.png not drawn ({e.GetType().Name}: {e.Message}); the metrics are in {Path.Combine(config.OutputDir, "metrics.jsonl")}.");
+        }
     }
 }

@@ -1,65 +1,90 @@
-using System.Globalization;
+using SkiaSharp;
 using Trl.Training;
 
 namespace Trl.Cli.Plotting;
 
-/// <summary>Draws output_dir/training_curves.png: one panel per main metric (loss first, then the trainer's headline
-/// metrics), each value against the step, with its range and the step range written on the axes.</summary>
+/// <summary>Draws output_dir/training_curves.png with ScottPlot: one titled panel per main metric (loss first, then the
+/// trainer's headline metrics) against the optimizer step, with axis labels and ticks, the raw curve, a smoothed one
+/// (TensorBoard's exponential smoothing, 0.6) and the evaluation points (eval_&lt;metric&gt;) where there are any.</summary>
 internal static class TrainingCurves
 {
     // Headline metrics in order of preference; the first ones present (after loss) get a panel.
     static readonly string[] Preferred =
-    {
-        "reward", "rewards/margins", "rewards/accuracies", "accuracy", "mean_token_accuracy", "kl", "entropy",
-        "reward_std", "completions/mean_length", "grad_norm", "learning_rate",
-    };
+    [
+        "reward", "objective/scores", "rewards/margins", "rewards/accuracies", "accuracy", "mean_token_accuracy", "kl",
+        "entropy", "reward_std", "completions/mean_length", "grad_norm", "learning_rate",
+    ];
 
-    const int PanelWidth = 420, PanelHeight = 240, Columns = 2, Margin = 40;
-    static readonly (byte, byte, byte) Ink = (40, 40, 40), Curve = (31, 119, 180), Grid = (225, 225, 225);
+    const int PanelWidth = 560, PanelHeight = 360, Columns = 2;
+    const double Smoothing = 0.6;
 
     /// <summary>Writes the PNG and returns the metrics it shows (none: nothing written).</summary>
     public static IReadOnlyList<string> Save(IReadOnlyList<LogRecord> history, string path, int maxPanels = 6)
     {
         ArgumentNullException.ThrowIfNull(history);
         var keys = new[] { "loss" }.Concat(Preferred)
-            .Where(k => history.Count(r => r.TryGetValue(k, out var v) && double.IsFinite(v)) >= 1)
+            .Where(k => history.Any(r => r.TryGetValue(k, out var v) && double.IsFinite(v)) && !history.All(r => !r.ContainsKey("step")))
             .Take(maxPanels).ToList();
         if (keys.Count == 0) return keys;
         int rows = (keys.Count + Columns - 1) / Columns;
-        var image = new PngImage(PanelWidth * Columns, PanelHeight * rows);
+        using var surface = SKSurface.Create(new SKImageInfo(PanelWidth * Math.Min(Columns, keys.Count), PanelHeight * rows));
+        surface.Canvas.Clear(SKColors.White);
         for (int i = 0; i < keys.Count; i++)
-            Panel(image, (i % Columns) * PanelWidth, (i / Columns) * PanelHeight, keys[i],
-                history.Where(r => r.TryGetValue(keys[i], out var v) && double.IsFinite(v)).Select(r => (r["step"], r[keys[i]])).ToList());
-        image.Save(path);
+        {
+            using var panel = SKBitmap.Decode(Panel(history, keys[i]));
+            surface.Canvas.DrawBitmap(panel, (i % Columns) * PanelWidth, (i / Columns) * PanelHeight);
+        }
+        using var image = surface.Snapshot();
+        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        var tmp = path + ".tmp";
+        File.WriteAllBytes(tmp, png.ToArray());
+        File.Move(tmp, path, overwrite: true);
         return keys;
     }
 
-    static void Panel(PngImage image, int left, int top, string name, List<(double Step, double Value)> points)
+    static byte[] Panel(IReadOnlyList<LogRecord> history, string metric)
     {
-        int x0 = left + Margin + 30, x1 = left + PanelWidth - 15, y0 = top + PanelHeight - Margin, y1 = top + 30;
-        PixelFont.Draw(image, left + Margin, top + 8, name, Ink, scale: 2);
-        double minStep = points.Min(p => p.Step), maxStep = points.Max(p => p.Step);
-        double minValue = points.Min(p => p.Value), maxValue = points.Max(p => p.Value);
-        if (maxValue - minValue < 1e-12) { minValue -= 0.5; maxValue += 0.5; }
-        if (maxStep - minStep < 1e-12) maxStep = minStep + 1;
-        for (int g = 0; g <= 4; g++)
+        var train = history.Where(r => r.TryGetValue(metric, out var v) && double.IsFinite(v) && r.ContainsKey("step")).ToList();
+        double[] steps = train.Select(r => r["step"]).ToArray(), values = train.Select(r => r[metric]).ToArray();
+        var plot = new ScottPlot.Plot();
+        plot.Title(metric);
+        plot.XLabel("step");
+        plot.YLabel(metric);
+        var raw = plot.Add.Scatter(steps, values);
+        raw.LegendText = "logged";
+        raw.Color = ScottPlot.Colors.SteelBlue.WithAlpha(0.35);
+        raw.MarkerSize = steps.Length > 40 ? 0 : 4;
+        if (steps.Length >= 3)
         {
-            int y = y0 - (y0 - y1) * g / 4;
-            image.Line(x0, y, x1, y, Grid);
+            var smooth = plot.Add.Scatter(steps, Smoothed(values));
+            smooth.LegendText = $"smoothed ({Smoothing})";
+            smooth.Color = ScottPlot.Colors.SteelBlue;
+            smooth.LineWidth = 2;
+            smooth.MarkerSize = 0;
         }
-        image.Line(x0, y0, x1, y0, Ink);
-        image.Line(x0, y0, x0, y1, Ink);
-        PixelFont.Draw(image, left + 4, y1 - 3, Format(maxValue), Ink);
-        PixelFont.Draw(image, left + 4, y0 - 3, Format(minValue), Ink);
-        PixelFont.Draw(image, x0, y0 + 8, Format(minStep), Ink);
-        var stepLabel = "step " + Format(maxStep);
-        PixelFont.Draw(image, x1 - 6 * stepLabel.Length, y0 + 8, stepLabel, Ink);
-        int Px(double s) => x0 + (int)Math.Round((s - minStep) / (maxStep - minStep) * (x1 - x0));
-        int Py(double v) => y0 - (int)Math.Round((v - minValue) / (maxValue - minValue) * (y0 - y1));
-        for (int i = 1; i < points.Count; i++)
-            image.Line(Px(points[i - 1].Step), Py(points[i - 1].Value), Px(points[i].Step), Py(points[i].Value), Curve, thickness: 2);
-        if (points.Count == 1) image.Line(Px(points[0].Step), Py(points[0].Value), Px(points[0].Step) + 1, Py(points[0].Value), Curve, thickness: 3);
+        var eval = history.Where(r => r.TryGetValue("eval_" + metric, out var v) && double.IsFinite(v) && r.ContainsKey("step")).ToList();
+        if (eval.Count > 0)
+        {
+            var points = plot.Add.Scatter(eval.Select(r => r["step"]).ToArray(), eval.Select(r => r["eval_" + metric]).ToArray());
+            points.LegendText = "eval";
+            points.Color = ScottPlot.Colors.OrangeRed;
+            points.MarkerSize = 7;
+            points.LineWidth = 1;
+        }
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        return plot.GetImageBytes(PanelWidth, PanelHeight, ScottPlot.ImageFormat.Png);
     }
 
-    static string Format(double v) => v.ToString(Math.Abs(v) >= 1e4 || (Math.Abs(v) < 1e-3 && v != 0) ? "0.##e+0" : "G4", CultureInfo.InvariantCulture);
+    /// <summary>TensorBoard's smoothing: a debiased exponential moving average.</summary>
+    internal static double[] Smoothed(IReadOnlyList<double> values, double weight = Smoothing)
+    {
+        var result = new double[values.Count];
+        double last = 0;
+        for (int i = 0; i < values.Count; i++)
+        {
+            last = last * weight + (1 - weight) * values[i];
+            result[i] = last / (1 - Math.Pow(weight, i + 1));
+        }
+        return result;
+    }
 }
