@@ -107,11 +107,19 @@ rm -rf "$ROOT/artifacts/rulecheck"
 
 # The stable tool bundles the experimental trainers privately: its package must declare no dependency at all.
 cli_version="$(sed -n 's|.*<VersionPrefix>\(.*\)</VersionPrefix>.*|\1|p' "$ROOT/packages/Trl.Cli/Trl.Cli.csproj")"
-if unzip -p "$ROOT/artifacts/packages/Trl.Cli.$cli_version.nupkg" Trl.Cli.nuspec | grep -qi "<dependency"; then
-  echo "FAIL: the stable Trl.Cli tool package declares NuGet dependencies"; exit 1
-fi
+for pkg in "Trl.Cli" "Trl.Cli.linux-x64" "Trl.Cli.win-x64" "Trl.Cli.osx-arm64"; do
+  nupkg="$ROOT/artifacts/packages/$pkg.$cli_version.nupkg"
+  if unzip -p "$nupkg" "$pkg.nuspec" | grep -qi "<dependency"; then
+    echo "FAIL: the stable tool package $pkg declares NuGet dependencies"; exit 1
+  fi
+  size=$(stat -c %s "$nupkg")
+  # nuget.org refuses packages over 250 MB.
+  [ "$size" -lt 250000000 ] || { echo "FAIL: $pkg is $((size / 1000000)) MB, over nuget.org's 250 MB limit"; exit 1; }
+  echo "$pkg $cli_version: $((size / 1000000)) MB, no dependencies"
+done
 # The tool installs from the local feed and runs.
 echo "== dotnet tool install Trl.Cli"
 dotnet tool install Trl.Cli --version "$cli_version" --tool-path "$work/tools" --configfile "$work/NuGet.config" >/dev/null
 "$work/tools/trl" env
+echo "installed tool: $(du -sm "$work/tools" | cut -f1) MB"
 echo "smoke OK"
