@@ -3,7 +3,7 @@
 # artifacts/packages (third-party packages from nuget.org) into a fresh package cache, as a user would.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
-bash build/pack.sh >/dev/null
+bash build/pack.sh > "${TMPDIR:-/tmp}/trl-smoke-pack.log" || { tail -30 "${TMPDIR:-/tmp}/trl-smoke-pack.log" >&2; exit 1; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export NUGET_PACKAGES="$work/nuget-cache"   # fresh: no stale same-version Trl.* package can be served

@@ -82,4 +82,70 @@ public class HubTests
         Assert.That(code, Is.EqualTo(ExitCodes.HubError));
         Assert.That(error, Does.Contain("HF_HUB_OFFLINE"));
     }
+
+    [Test]
+    public void Push_to_hub_commits_the_model_and_it_downloads_back()
+    {
+        using var server = new HubTestServer();
+        Serve(server);
+        var outDir = Path.Combine(_root, "my-sft");
+        var args = new[] { "sft", "--max_steps", "2", "--save_steps", "1", "--output_dir", outDir, "--push_to_hub", "true", "--hub_model_id", "org/my-sft", "--hub_private_repo", "true" };
+        var (code, _, error) = CliRunner.Run(args);
+        Assert.That(code, Is.EqualTo(ExitCodes.HubError), "no token");
+        Assert.That(error, Does.Contain("uploading needs a token"));
+
+        Environment.SetEnvironmentVariable("HF_TOKEN", "hf_user");
+        (code, var output, error) = CliRunner.Run([.. args, "--overwrite_output_dir", "true"]);
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain("pushed to the Hub: " + server.Endpoint + "/org/my-sft/commit/"));
+        Assert.That(server.Created, Has.Some.EqualTo(("org/my-sft", true)), "created private");
+        var commit = server.Commits.Last(c => c.Repo == "org/my-sft");
+        Assert.That(commit.Summary, Is.EqualTo("End of training"));
+        Assert.That(commit.Files.Keys, Is.SupersetOf(new[] { "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "metrics.jsonl" }));
+        Assert.That(commit.Files.Keys.Where(k => k.StartsWith("checkpoint-", StringComparison.Ordinal) || k.StartsWith("tokenized-", StringComparison.Ordinal)), Is.Empty);
+        Assert.That(server.Requests, Has.Some.StartsWith("PUT").And.Contains("/lfs-upload/"), "the weights went through LFS");
+        Assert.That(commit.Files["model.safetensors"], Is.EqualTo(File.ReadAllBytes(Path.Combine(outDir, "model.safetensors"))));
+
+        // Anyone can now fetch it as a Hub model.
+        Environment.SetEnvironmentVariable("HF_HUB_CACHE", Path.Combine(_root, "other-cache"));
+        var folder = Trl.Hub.HubPaths.ResolveModel("org/my-sft");
+        using var model = CausalLM.FromPretrained(folder);
+        Assert.That(File.ReadAllBytes(Path.Combine(folder, "model.safetensors")), Is.EqualTo(File.ReadAllBytes(Path.Combine(outDir, "model.safetensors"))));
+    }
+
+    [Test]
+    public void A_yaml_datasets_mixture_trains_and_evaluates_on_its_test_split()
+    {
+        using var server = new HubTestServer();
+        Serve(server);
+        var local = Path.Combine(_root, "local");
+        Directory.CreateDirectory(local);
+        File.Copy(Fixtures.EmbeddedDefault("train.jsonl"), Path.Combine(local, "train.jsonl"));
+        var yaml = Path.Combine(_root, "mix.yaml");
+        File.WriteAllText(yaml, $"""
+            model_name_or_path: org/tiny-reverser
+            datasets:
+              - path: {local}
+                columns: [prompt, completion]
+                fraction: 0.5
+              - path: org/reversal
+                name: words
+                fraction: 0.5
+            test_split_size: 0.05
+            eval_strategy: steps
+            eval_steps: 2
+            max_steps: 2
+            logging_steps: 1
+            per_device_train_batch_size: 4
+            output_dir: {Path.Combine(_root, "mixed")}
+            """);
+        var (code, output, error) = CliRunner.Run("sft", "--config", yaml);
+        Assert.That(code, Is.EqualTo(0), error + output);
+        var folder = Path.Combine(_root, "mixed", "_mixture");
+        int train = File.ReadAllLines(Path.Combine(folder, "train.jsonl")).Length, test = File.ReadAllLines(Path.Combine(folder, "test.jsonl")).Length;
+        int rows = File.ReadAllLines(Fixtures.EmbeddedDefault("train.jsonl")).Length;
+        Assert.That(train + test, Is.EqualTo(2 * rows), "equal shares of two same-sized datasets");
+        Assert.That(test, Is.EqualTo((int)Math.Ceiling(0.05 * 2 * rows)));
+        Assert.That(File.ReadAllText(Path.Combine(_root, "mixed", "metrics.jsonl")), Does.Contain("eval_loss"));
+    }
 }

@@ -54,7 +54,9 @@ internal sealed class CliArguments
             Values[key] = v switch
             {
                 YamlScalarNode s => new List<string> { s.Value ?? "" },
-                YamlSequenceNode seq => seq.Children.Select(c => (c as YamlScalarNode)?.Value ?? throw new CliException($"{path}: field '{key}': nested values are not supported.")).ToList(),
+                YamlSequenceNode seq when seq.Children.All(c => c is YamlScalarNode) => seq.Children.Select(c => ((YamlScalarNode)c).Value ?? "").ToList(),
+                // A list of mappings (TRL's `datasets:` mixture) travels as JSON for the field that reads it.
+                YamlSequenceNode seq => new List<string> { ToJson(seq)!.ToJsonString() },
                 // A flat mapping (lr_scheduler_kwargs: {min_lr_rate: 0.1}) travels as the JSON object transformers also accepts.
                 YamlMappingNode m when m.Children.All(c => c.Key is YamlScalarNode && c.Value is YamlScalarNode) => new List<string>
                 {
@@ -65,6 +67,14 @@ internal sealed class CliArguments
             };
         }
     }
+
+    static System.Text.Json.Nodes.JsonNode? ToJson(YamlNode node) => node switch
+    {
+        YamlScalarNode s => s.Value is null or "~" or "null" ? null : System.Text.Json.Nodes.JsonValue.Create(s.Value),
+        YamlSequenceNode seq => new System.Text.Json.Nodes.JsonArray(seq.Children.Select(ToJson).ToArray()),
+        YamlMappingNode map => new System.Text.Json.Nodes.JsonObject(map.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value ?? "", ToJson(c.Value)))),
+        _ => null,
+    };
 
     public string? Take(string key) => Values.Remove(key, out var v) ? v[^1] : null;
 

@@ -24,8 +24,6 @@ internal static class CompatibilityKeys
         ["disable_tqdm"] = Ignored("there is no tqdm bar; the console report prints each logging step"),
         ["logging_strategy"] = Accepted(Only("steps")),
         ["overwrite_output_dir"] = Ignored(Noop), ["do_train"] = Ignored(Noop), ["do_eval"] = Ignored("evaluation follows eval_strategy"),
-        ["push_to_hub"] = Accepted(Only("false", "uploading to the Hub is not available; the model is saved to output_dir")),
-        ["hub_model_id"] = Ignored("push_to_hub is off"),
         // Data loading.
         ["dataloader_num_workers"] = Ignored(Loader), ["dataloader_pin_memory"] = Ignored(Loader), ["dataset_num_proc"] = Ignored(Loader),
         ["remove_unused_columns"] = Ignored("each preparer reads only the columns it needs"), ["dataloader_persistent_workers"] = Ignored(Loader),

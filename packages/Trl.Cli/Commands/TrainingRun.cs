@@ -19,6 +19,13 @@ internal sealed class TrainingRun
         ("tokenizer_name_or_path", "model_name_or_path", "folder or Hub id with tokenizer.json / tokenizer_config.json"),
         ("dataset_name", "embedded reversal task", "dataset folder (HF layout, or save_to_disk output), one .jsonl/.json/.parquet file, or a Hub dataset id org/name"),
         ("dataset_config", "None", "the dataset's configuration (its card's configs, or a subfolder)"),
+        ("datasets", "None", "YAML only: a mixture, TRL's list of {path, name, data_dir, data_files, split, columns, fraction} (instead of dataset_name)"),
+        ("test_split_size", "None", "with datasets: hold out this fraction (or row count) of the mixture as the test split"),
+        ("push_to_hub", "False", "upload the final model (or adapter) and its tokenizer to the Hub at the end (HF_ENDPOINT; needs HF_TOKEN or hub_token)"),
+        ("hub_model_id", "output_dir's name", "the repository to push to (org/name; a bare name goes under the token's user)"),
+        ("hub_private_repo", "None", "create the repository private"),
+        ("hub_token", "None", "the token to push with (default HF_TOKEN)"),
+        ("hub_strategy", "every_save", "accepted; the model is pushed once, when training ends"),
         ("dataset_train_split", "train", "split to train on"),
         ("dataset_test_split", "test", "split evaluated when eval_strategy is steps or epoch (dataset folders; the embedded sft default has one)"),
     };
@@ -49,6 +56,8 @@ internal sealed class TrainingRun
     public string Split { get; }
     public string TestSplit { get; }
     public string? EmbeddedDir { get; }
+    /// <summary>push_to_hub and its hub_* settings.</summary>
+    public HubPush Push { get; private init; } = new();
     /// <summary>One line per accepted setting that has no effect here (printed before the run starts).</summary>
     public IReadOnlyList<string> Notices { get; private init; } = [];
     public bool Embedded => EmbeddedDir is not null;
@@ -62,12 +71,19 @@ internal sealed class TrainingRun
         string? adapterPath = args.Take("adapter_path");
         string? tokenizerPath = args.Take("tokenizer_name_or_path");
         string? datasetPath = args.Take("dataset_name");
+        string? mixture = args.Take("datasets");
+        string? testSplitSize = args.Take("test_split_size");
+        if (args.Take("streaming") is { } streaming && streaming is not ("false" or "False"))
+            throw new CliException("streaming: datasets are read in full here (streaming is not available).");
         string? modelRevision = args.Take("model_revision");
         string? datasetConfig = args.Take("dataset_config");
+        var push = HubPush.Take(args);
         string split = args.Take("dataset_train_split") ?? "train";
         string testSplit = args.Take("dataset_test_split") ?? "test";
-        bool embedded = modelPath is null && datasetPath is null;
-        if (!embedded && (modelPath is null || datasetPath is null))
+        if (mixture is not null && datasetPath is not null) throw new CliException("give dataset_name or a datasets mixture, not both.");
+        if (testSplitSize is not null && mixture is null) throw new CliException("test_split_size splits a datasets mixture; give datasets in the YAML config.");
+        bool embedded = modelPath is null && datasetPath is null && mixture is null;
+        if (!embedded && (modelPath is null || (datasetPath is null && mixture is null)))
             throw new CliException("give both --model_name_or_path and --dataset_name, or neither to use the embedded default.");
         if (embedded && adapterPath is not null) throw new CliException("--adapter_path needs --model_name_or_path (the adapter's base).");
         if (modelPath is not null) (modelPath, adapterPath) = ModelFolders.Resolve(modelPath, adapterPath, modelRevision is "None" ? null : modelRevision);
@@ -84,10 +100,11 @@ internal sealed class TrainingRun
             config = (TConfig)(config with { PeftConfig = lora });
         }
         config.Validate();
+        if (mixture is not null) datasetPath = MixtureFolder.Write(mixture, testSplitSize, config.OutputDir, config.Seed, split, testSplit);
         notices.AddRange(Reporting.Unavailable(config).Select(i => "notice: " + Reporting.UnavailableNotice(i, config.OutputDir)));
         string? dir = embedded ? EmbeddedDefault.Extract() : null;
         var loadDtype = modelArgs.LoadDtype(modelPath);
-        return (new TrainingRun(modelPath, adapterPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), datasetConfig is "None" ? null : datasetConfig, split, dir, testSplit, loadDtype) { Notices = notices }, config);
+        return (new TrainingRun(modelPath, adapterPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), datasetConfig is "None" ? null : datasetConfig, split, dir, testSplit, loadDtype) { Notices = [.. push.Notices, .. notices], Push = push }, config);
     }
 
     public static bool Help<TConfig>(CliArguments args, string command, TConfig defaults, TextWriter output,
@@ -261,5 +278,6 @@ internal sealed class TrainingRun
             // The plot is a convenience: a host without SkiaSharp's native library still has every metric.
             output.WriteLine($"notice: training_curves.png not drawn ({e.GetType().Name}: {e.Message}); the metrics are in {Path.Combine(config.OutputDir, "metrics.jsonl")}.");
         }
+        Push.Upload(config.OutputDir, output);
     }
 }

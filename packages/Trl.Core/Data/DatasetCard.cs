@@ -62,6 +62,15 @@ internal sealed class DatasetCard
         return (files, folder);
     }
 
+    /// <summary>The files under <paramref name="folder"/> a data_files pattern names, in order (none: an error naming it).</summary>
+    public static IReadOnlyList<string> Match(string folder, string pattern)
+    {
+        var regex = Glob(pattern);
+        var hits = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => regex.IsMatch(Path.GetRelativePath(folder, f).Replace('\\', '/'))).Order(StringComparer.Ordinal).ToList();
+        return hits.Count > 0 ? hits : throw new FileNotFoundException($"{folder}: no file matches data_files '{pattern}'.");
+    }
+
     Config Choose(string? name)
     {
         if (name is not null)

@@ -40,6 +40,12 @@ public static class DatasetLoader
             var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
                 .Where(f => IsDataFile(f) && Path.GetFileName(f).StartsWith(split, StringComparison.OrdinalIgnoreCase))
                 .Order(StringComparer.Ordinal).ToList();
+            // As the datasets library infers splits: a folder whose files name no split at all is one train split.
+            if (files.Count == 0 && split == "train")
+            {
+                var all = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(IsDataFile).Order(StringComparer.Ordinal).ToList();
+                if (all.Count > 0 && !all.Any(f => SplitKeywords.Any(k => Path.GetFileName(f).StartsWith(k, StringComparison.OrdinalIgnoreCase)))) files = all;
+            }
             if (files.Count == 0)
                 throw new FileNotFoundException($"{path}: no '{split}' split found (expected files named {split}*.jsonl / .json / .parquet).");
             return files.SelectMany(f => ReadFile(f));
@@ -47,6 +53,8 @@ public static class DatasetLoader
         if (!File.Exists(path)) throw new FileNotFoundException($"Dataset not found: {path}.", path);
         return ReadFile(path);
     }
+
+    static readonly string[] SplitKeywords = ["train", "validation", "valid", "dev", "val", "test", "eval"];
 
     static bool IsDataFile(string f) => f.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
         || f.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase);

@@ -9,7 +9,7 @@ namespace Trl.Hub;
 /// hf_hub_download and snapshot_download do: a HEAD on <c>/resolve/</c> names the commit and the ETag, a blob already
 /// cached under that ETag is reused without a download, a partial <c>blobs/&lt;etag&gt;.incomplete</c> resumes with a
 /// Range request, and offline (or with the Hub unreachable) whatever the cache holds is used.</summary>
-public sealed class HubClient : IDisposable
+public sealed partial class HubClient : IDisposable
 {
     const int MaxRetries = 5;
     readonly HttpClient _http;
@@ -173,9 +173,9 @@ public sealed class HubClient : IDisposable
         _progress?.WriteLine($"downloaded {label} ({Megabytes(final)} MB)");
     }
 
-    HttpResponseMessage Send(HttpMethod method, string url, RangeHeaderValue? range, bool identity = false)
+    HttpResponseMessage Send(HttpMethod method, string url, RangeHeaderValue? range, bool identity = false, HttpContent? content = null)
     {
-        using var request = new HttpRequestMessage(method, url);
+        using var request = new HttpRequestMessage(method, url) { Content = content };
         // The token goes to the Hub only, never to a CDN another host serves.
         if (Settings.Token is { } token && new Uri(url).Host == new Uri(Settings.Endpoint).Host)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
