@@ -67,7 +67,8 @@ grep -q "trl prm: deprecated — $reason" "$work/prm.log"
 
 echo "== 4. the next release removes it"
 dotnet sln Trl.Packages.sln remove packages/Trl.Experimental.Prm/Trl.Experimental.Prm.csproj tests/Trl.Experimental.Prm.Tests/Trl.Experimental.Prm.Tests.csproj > /dev/null
-git rm -rq packages/Trl.Experimental.Prm tests/Trl.Experimental.Prm.Tests packages/Trl.Cli/Commands/Trainers/PrmCommand.cs
+git rm -rqf packages/Trl.Experimental.Prm tests/Trl.Experimental.Prm.Tests packages/Trl.Cli/Commands/Trainers/PrmCommand.cs
+rm -rf packages/Trl.Experimental.Prm tests/Trl.Experimental.Prm.Tests   # their bin/ and obj/
 sed -i 's/ new PrmCommand(),//' packages/Trl.Cli/Commands/TrainerCommands.cs
 sed -i '/Trl.Experimental.Prm.csproj/d' packages/Trl.Cli/Trl.Cli.csproj
 # The CLI's tests name every subcommand where a case needs its own data: those cases go with it.

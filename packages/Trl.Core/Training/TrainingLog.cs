@@ -16,6 +16,12 @@ public static class TrainingLog
 
     sealed class ConsoleTrainingLogger : ILogger
     {
+        static int Width()
+        {
+            try { return System.Console.IsOutputRedirected ? 160 : Math.Max(80, System.Console.WindowWidth); }
+            catch (IOException) { return 160; }
+        }
+
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
@@ -25,7 +31,15 @@ public static class TrainingLog
             if (!IsEnabled(logLevel)) return;
             ArgumentNullException.ThrowIfNull(formatter);
             var prefix = logLevel >= LogLevel.Warning ? "[trl] warning: " : "[trl] ";
-            System.Console.Out.WriteLine(prefix + formatter(state, exception));
+            var line = prefix + formatter(state, exception);
+            // A step line carries every metric; on the console it stops at the terminal's width (metrics.jsonl has them all).
+            int width = Width();
+            if (logLevel < LogLevel.Warning && line.Length > width)
+            {
+                int cut = line.LastIndexOf(", ", width - 24, StringComparison.Ordinal);
+                line = line[..(cut > prefix.Length ? cut : width - 24)] + ", … (metrics.jsonl)";
+            }
+            System.Console.Out.WriteLine(line);
         }
     }
 }
