@@ -81,4 +81,4 @@ dotnet build tests/Trl.Cli.Tests -c Release --nologo -v quiet > "$work/cli2.log"
 set +e; "$trl" prm > "$work/gone.log" 2>&1; code=$?; set -e
 cat "$work/gone.log"
 [ "$code" -eq 2 ] || { echo "error: trl prm exited $code, expected 2 (unknown command)" >&2; exit 1; }
-echo "retire dry run OK (TRLEXP0005 and TRLOBS0005 stay reserved: eng/README.md lists them as retired)"
+echo "retire dry run OK (a real retirement marks TRLEXP0005 / TRLOBS0005 retired in eng/README.md; ids are never reused)"
