@@ -48,7 +48,9 @@ internal static class CliApp
                 "chat-template" => ChatTemplateCommand.Run(rest, output),
                 "merge" => MergeCommand.Run(rest, output),
                 "env" => EnvCommand.Run(output),
-                _ => throw new CliException($"unknown command '{args[0]}' (commands: {string.Join(", ", TrainerCommands.All.Select(c => c.Name).Concat(ToolCommands.Select(t => t.Name)))})."),
+                _ => throw new CliException($"unknown command '{args[0]}'" +
+                    (Arguments.ConfigBinder.Closest(args[0], TrainerCommands.All.Select(c => c.Name).Concat(ToolCommands.Select(t => t.Name))) is { } near ? $"; did you mean '{near}'?" : "") +
+                    $" (commands: {string.Join(", ", TrainerCommands.All.Select(c => c.Name).Concat(ToolCommands.Select(t => t.Name)))})."),
             };
         }
         catch (CliException e) { return Fail(error, e.Message, ExitCodes.BadConfig); }

@@ -38,6 +38,8 @@ public class ReportingTests
         Assert.That(Path.GetFileName(Path.GetDirectoryName(file)), Does.Match(@"^[A-Z][a-z]{2}\d{2}_\d{2}-\d{2}-\d{2}_"), "runs/MonDD_HH-MM-SS_host");
         var events = ReadEvents(file);
         Assert.That(events[0].FileVersion, Is.EqualTo("brain.Event:2"));
+        var args = events.Where(e => e.Summary is not null).SelectMany(e => e.Summary.Value).Single(v => v.Tag == "args/text_summary");
+        Assert.That(args.Tensor.StringVal[0].ToStringUtf8(), Does.Contain("\"learning_rate\": 0.003").And.Contain("\"report_to\""), "the run's arguments, TRL's names");
         var scalars = events.Where(e => e.Summary is not null).SelectMany(e => e.Summary.Value.Select(v => (e.Step, v.Tag, v.SimpleValue))).ToList();
         Assert.That(scalars.Select(s => s.Tag).Distinct(), Is.SupersetOf(new[] { "train/loss", "train/learning_rate", "train/grad_norm", "train/epoch", "train/mean_token_accuracy" }));
         var logged = File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
@@ -112,6 +114,9 @@ public class ReportingTests
         Assert.That(error, Does.Contain("did you mean 'learning_rate'?"));
         (code, _, error) = CliRunner.Run("sft", "--completely_unrelated_thing", "1");
         Assert.That(error, Does.Not.Contain("did you mean"));
+        (code, _, error) = CliRunner.Run("rlo");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("unknown command 'rlo'; did you mean 'rloo'?"));
     }
 
     [Test]

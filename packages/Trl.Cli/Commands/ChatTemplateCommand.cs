@@ -21,7 +21,7 @@ internal static class ChatTemplateCommand
     {
         if (args.Has("help")) { output.WriteLine(Help); return ExitCodes.Success; }
         var templatePath = args.Take("chat_template_path");
-        var modelPath = args.Take("model_name_or_path");
+        var modelPath = args.Take("model_name_or_path") is { } m ? ModelFolders.Local(m, args.Take("model_revision")) : null;
         var contextPath = args.Take("context") ?? throw new CliException("--context CONTEXT.json is required.");
         bool tokenize = Bool(args.Take("tokenize"), "tokenize");
         bool? continueFinal = args.Take("continue_final_message") is { } cf ? Bool(cf, "continue_final_message") : null;

@@ -11,6 +11,22 @@ public sealed class TensorBoardCallback(string logDir) : ITrainerCallback, IDisp
     /// <summary>The folder the event file is in.</summary>
     public string LogDir => _writer.LogDir;
 
+    /// <summary>The run's arguments as JSON text at step 0 (TRL's field names), as transformers' TensorBoard callback
+    /// writes them under the tag "args".</summary>
+    public void WriteArguments(TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        string json;
+        try
+        {
+            json = System.Text.Json.JsonSerializer.Serialize(options, options.GetType(),
+                new System.Text.Json.JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower });
+        }
+        // A trainer's config with a field JSON cannot write (a delegate …) still trains; only this text is lost.
+        catch (NotSupportedException) { return; }
+        _writer.AddText("args", json, 0);
+    }
+
     /// <inheritdoc />
     public void OnLog(TrainerState state, LogRecord record)
     {

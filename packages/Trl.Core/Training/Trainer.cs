@@ -104,7 +104,11 @@ public abstract class Trainer<TExample> : IDisposable
         foreach (var integration in Reporting.Unavailable(Options))
             _logger.LogWarning("{Notice}", Reporting.UnavailableNotice(integration, Options.OutputDir));
         using var tensorBoard = Reporting.WritesTensorBoard(Options) ? new TensorBoardCallback(Reporting.TensorBoardDir(Options)) : null;
-        if (tensorBoard is not null) Callbacks.Add(tensorBoard);
+        if (tensorBoard is not null)
+        {
+            tensorBoard.WriteArguments(Options);
+            Callbacks.Add(tensorBoard);
+        }
         try { return TrainLoop(cancellationToken); }
         finally { if (tensorBoard is not null) Callbacks.Remove(tensorBoard); }
     }
