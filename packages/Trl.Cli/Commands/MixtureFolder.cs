@@ -17,7 +17,7 @@ internal static class MixtureFolder
         double? size = testSplitSize is null or "None" ? null
             : double.TryParse(testSplitSize, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
             : throw new CliException($"test_split_size: '{testSplitSize}' is not a number.");
-        var (train, test) = DatasetMixture.Read(sources, size, seed, p => HubPaths.ResolveDataset(p, null, Console.Error));
+        var (train, test) = DatasetMixture.Read(sources, size, seed, source => HubPaths.ResolveDataset(source.Path, null, Console.Error, config: source.Name));
         var folder = Path.Combine(outputDir, "_mixture");
         Directory.CreateDirectory(folder);
         WriteRows(Path.Combine(folder, trainSplit + ".jsonl"), train);

@@ -88,7 +88,7 @@ internal sealed class TrainingRun
         if (embedded && adapterPath is not null) throw new CliException("--adapter_path needs --model_name_or_path (the adapter's base).");
         if (modelPath is not null) (modelPath, adapterPath) = ModelFolders.Resolve(modelPath, adapterPath, modelRevision is "None" ? null : modelRevision);
         if (tokenizerPath is not null && tokenizerPath != "gpt2") tokenizerPath = ModelFolders.Local(tokenizerPath, null);
-        if (datasetPath is not null) datasetPath = Trl.Hub.HubPaths.ResolveDataset(datasetPath, null, Console.Error);
+        if (datasetPath is not null) datasetPath = Trl.Hub.HubPaths.ResolveDataset(datasetPath, null, Console.Error, config: datasetConfig is "None" ? null : datasetConfig);
         tokenizerPath ??= modelPath is null ? null : ModelFolders.TokenizerFolder(modelPath, adapterPath);
         var modelArgs = ModelArguments.Take(args);
         var config = ConfigBinder.Bind(embedded ? embeddedDefaults : defaults, args);

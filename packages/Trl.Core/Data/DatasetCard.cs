@@ -62,6 +62,17 @@ internal sealed class DatasetCard
         return (files, folder);
     }
 
+    /// <summary>Whether a repository path (forward slashes, relative to the card's folder) belongs to the chosen config,
+    /// in any split: what a Hub download of that config needs.</summary>
+    public Func<string, bool> Selects(string? configName)
+    {
+        var config = Choose(configName);
+        var prefix = config.DataDir is null ? "" : config.DataDir.TrimEnd('/') + "/";
+        if (config.DataFiles is null) return path => path.StartsWith(prefix, StringComparison.Ordinal);
+        var patterns = config.DataFiles.Values.SelectMany(p => p).Select(Glob).ToList();
+        return path => path.StartsWith(prefix, StringComparison.Ordinal) && patterns.Any(r => r.IsMatch(path[prefix.Length..]));
+    }
+
     /// <summary>The files under <paramref name="folder"/> a data_files pattern names, in order (none: an error naming it).</summary>
     public static IReadOnlyList<string> Match(string folder, string pattern)
     {

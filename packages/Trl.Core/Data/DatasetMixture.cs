@@ -8,13 +8,13 @@ namespace Trl.Data;
 public static class DatasetMixture
 {
     /// <summary>The mixture's rows: the train rows and, when <paramref name="testSplitSize"/> is set (a fraction in
-    /// (0, 1) or a row count ≥ 1), the test rows. <paramref name="resolve"/> turns a Hub id into a local folder.</summary>
+    /// (0, 1) or a row count ≥ 1), the test rows. <paramref name="resolve"/> turns a source's Hub id into a local folder.</summary>
     public static (IReadOnlyList<DatasetRow> Train, IReadOnlyList<DatasetRow> Test) Read(IReadOnlyList<DatasetSource> sources,
-        double? testSplitSize = null, int seed = 42, Func<string, string>? resolve = null)
+        double? testSplitSize = null, int seed = 42, Func<DatasetSource, string>? resolve = null)
     {
         ArgumentNullException.ThrowIfNull(sources);
         if (sources.Count == 0) throw new ArgumentException("datasets: the mixture lists no dataset.");
-        var parts = sources.Select(s => ReadSource(s, resolve ?? (p => p)).ToList()).ToList();
+        var parts = sources.Select(s => ReadSource(s, resolve ?? (p => p.Path)).ToList()).ToList();
         var fractions = sources.Select(s => s.Fraction).ToList();
         if (fractions.Any(f => f is not null))
         {
@@ -38,9 +38,9 @@ public static class DatasetMixture
         return (order.Skip(testCount).Select(i => all[i]).ToList(), order.Take(testCount).Select(i => all[i]).ToList());
     }
 
-    static IEnumerable<DatasetRow> ReadSource(DatasetSource source, Func<string, string> resolve)
+    static IEnumerable<DatasetRow> ReadSource(DatasetSource source, Func<DatasetSource, string> resolve)
     {
-        var root = resolve(source.Path);
+        var root = resolve(source);
         if (source.DataDir is not null) root = Path.Combine(root, source.DataDir);
         IEnumerable<DatasetRow> rows;
         if (source.DataFiles is { Count: > 0 } patterns)

@@ -23,9 +23,32 @@ public static partial class HubPaths
         Resolve(nameOrPath, HubRepoType.Model, revision, progress, settings, IsModelFile);
 
     /// <summary>The local folder of a dataset: the path itself, or the cached snapshot of the Hub dataset repository with
-    /// its data files (parquet, jsonl, json, arrow) and dataset card.</summary>
-    public static string ResolveDataset(string nameOrPath, string? revision = null, TextWriter? progress = null, HubSettings? settings = null) =>
-        Resolve(nameOrPath, HubRepoType.Dataset, revision, progress, settings, IsDatasetFile);
+    /// its card and the data files (parquet, jsonl, json, arrow) of <paramref name="config"/> — the card is fetched
+    /// first, so only that configuration's files are downloaded (null: the default configuration's).</summary>
+    public static string ResolveDataset(string nameOrPath, string? revision = null, TextWriter? progress = null, HubSettings? settings = null, string? config = null)
+    {
+        ArgumentNullException.ThrowIfNull(nameOrPath);
+        if (!IsRepoId(nameOrPath)) return nameOrPath;
+        using var client = new HubClient(settings ?? HubSettings.FromEnvironment(), progress);
+        if (client.Settings.Offline) return client.Snapshot(HubRepoType.Dataset, nameOrPath, revision ?? "main", IsDatasetFile);
+        Func<string, bool> include = IsDatasetFile;
+        try
+        {
+            var info = client.GetRevision(HubRepoType.Dataset, nameOrPath, revision ?? "main");
+            if (info.Files.Contains("README.md"))
+            {
+                var card = Trl.Data.DatasetCard.TryRead(Path.GetDirectoryName(client.DownloadFile(HubRepoType.Dataset, nameOrPath, info.Sha, "README.md"))!);
+                if (card is not null)
+                {
+                    var selects = card.Selects(config);
+                    include = f => f == "README.md" || (IsDatasetFile(f) && selects(f));
+                }
+                else if (config is not null) include = f => f == "README.md" || (IsDatasetFile(f) && f.StartsWith(config + "/", StringComparison.Ordinal));
+            }
+        }
+        catch (HttpRequestException) { /* unreachable: Snapshot below falls back to the cache or says so */ }
+        return client.Snapshot(HubRepoType.Dataset, nameOrPath, revision ?? "main", include);
+    }
 
     static string Resolve(string nameOrPath, HubRepoType type, string? revision, TextWriter? progress, HubSettings? settings, Func<string, bool> include)
     {

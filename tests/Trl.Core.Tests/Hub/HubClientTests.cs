@@ -141,6 +141,26 @@ public class HubClientTests
     }
 
     [Test]
+    public void A_dataset_download_fetches_the_card_then_only_the_chosen_configs_files()
+    {
+        using var server = new HubTestServer();
+        server.AddRepo("dataset", "org/multi", Sha, new Dictionary<string, byte[]>
+        {
+            ["README.md"] = Encoding.UTF8.GetBytes("---\nconfigs:\n- config_name: en\n  default: true\n  data_files:\n  - split: train\n    path: en/train-*.parquet\n- config_name: fr\n  data_dir: fr\n---\n"),
+            ["en/train-00000-of-00001.parquet"] = new byte[100],
+            ["fr/train.jsonl"] = Encoding.UTF8.GetBytes("{\"text\": \"bonjour\"}\n"),
+            ["fr/test.jsonl"] = Encoding.UTF8.GetBytes("{\"text\": \"salut\"}\n"),
+            ["images/big.png"] = new byte[10],
+        });
+        var dir = HubPaths.ResolveDataset("org/multi", settings: Settings(server), config: "fr");
+        Assert.That(Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir, f)).Order(StringComparer.Ordinal),
+            Is.EqualTo(new[] { "README.md", Path.Combine("fr", "test.jsonl"), Path.Combine("fr", "train.jsonl") }));
+        Assert.That(Trl.Data.DatasetLoader.Read(dir, "train", "fr").Single().GetString("text"), Is.EqualTo("bonjour"));
+        dir = HubPaths.ResolveDataset("org/multi", settings: Settings(server));
+        Assert.That(File.Exists(Path.Combine(dir, "en", "train-00000-of-00001.parquet")), Is.True, "the default config's files");
+    }
+
+    [Test]
     public void Only_org_slash_name_that_is_not_a_local_path_is_a_hub_id()
     {
         Assert.That(HubPaths.IsRepoId("Qwen/Qwen2.5-0.5B"), Is.True);
