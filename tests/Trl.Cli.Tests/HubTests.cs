@@ -105,6 +105,8 @@ public class HubTests
         Assert.That(commit.Files.Keys.Where(k => k.StartsWith("checkpoint-", StringComparison.Ordinal) || k.StartsWith("tokenized-", StringComparison.Ordinal)), Is.Empty);
         Assert.That(server.Requests, Has.Some.StartsWith("PUT").And.Contains("/lfs-upload/"), "the weights went through LFS");
         Assert.That(commit.Files["model.safetensors"], Is.EqualTo(File.ReadAllBytes(Path.Combine(outDir, "model.safetensors"))));
+        var card = System.Text.Encoding.UTF8.GetString(commit.Files["README.md"]);
+        Assert.That(card, Does.StartWith("---\n").And.Contain("library_name: transformers").And.Contain("- trl\n").And.Contain("model_name: org/my-sft"), "a model card with Hub metadata");
 
         // Anyone can now fetch it as a Hub model.
         Environment.SetEnvironmentVariable("HF_HUB_CACHE", Path.Combine(_root, "other-cache"));

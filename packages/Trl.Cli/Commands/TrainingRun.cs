@@ -56,6 +56,8 @@ internal sealed class TrainingRun
     public string Split { get; }
     public string TestSplit { get; }
     public string? EmbeddedDir { get; }
+    /// <summary>The README.md written next to the final model (what it was trained from, and how).</summary>
+    public ModelCard? Card { get; private init; }
     /// <summary>push_to_hub and its hub_* settings.</summary>
     public HubPush Push { get; private init; } = new();
     /// <summary>One line per accepted setting that has no effect here (printed before the run starts).</summary>
@@ -78,6 +80,7 @@ internal sealed class TrainingRun
         string? modelRevision = args.Take("model_revision");
         string? datasetConfig = args.Take("dataset_config");
         var push = HubPush.Take(args);
+        var card = new ModelCard(command, modelPath, datasetPath ?? (mixture is null ? null : "a datasets mixture"));
         string split = args.Take("dataset_train_split") ?? "train";
         string testSplit = args.Take("dataset_test_split") ?? "test";
         if (mixture is not null && datasetPath is not null) throw new CliException("give dataset_name or a datasets mixture, not both.");
@@ -104,7 +107,7 @@ internal sealed class TrainingRun
         notices.AddRange(Reporting.Unavailable(config).Select(i => "notice: " + Reporting.UnavailableNotice(i, config.OutputDir)));
         string? dir = embedded ? EmbeddedDefault.Extract() : null;
         var loadDtype = modelArgs.LoadDtype(modelPath);
-        return (new TrainingRun(modelPath, adapterPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), datasetConfig is "None" ? null : datasetConfig, split, dir, testSplit, loadDtype) { Notices = [.. push.Notices, .. notices], Push = push }, config);
+        return (new TrainingRun(modelPath, adapterPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), datasetConfig is "None" ? null : datasetConfig, split, dir, testSplit, loadDtype) { Notices = [.. push.Notices, .. notices], Push = push, Card = card }, config);
     }
 
     public static bool Help<TConfig>(CliArguments args, string command, TConfig defaults, TextWriter output,
@@ -278,6 +281,7 @@ internal sealed class TrainingRun
             // The plot is a convenience: a host without SkiaSharp's native library still has every metric.
             output.WriteLine($"notice: training_curves.png not drawn ({e.GetType().Name}: {e.Message}); the metrics are in {Path.Combine(config.OutputDir, "metrics.jsonl")}.");
         }
+        Card?.Write(config.OutputDir, state, Push.RepoId);
         Push.Upload(config.OutputDir, output);
     }
 }
