@@ -8,7 +8,8 @@ stamp="$ROOT/artifacts/trl-$CONFIGURATION.built"
 if [ ! -f "$dll" ] || [ ! -f "$stamp" ] || [ -n "$(find packages eng Directory.Build.props Directory.Build.targets Directory.Packages.props -newer "$stamp" \
      \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.targets' -o -path '*/EmbeddedDefault/*' \) -not -path '*/obj/*' -not -path '*/bin/*' -print -quit)" ]; then
   touch "$stamp.new"
-  dotnet build packages/Trl.Cli -c "$CONFIGURATION" --nologo -v quiet >/dev/null
+  log="$ROOT/artifacts/trl-build.log"
+  dotnet build packages/Trl.Cli -c "$CONFIGURATION" --nologo -v quiet > "$log" 2>&1 || { grep -E "error|warn" "$log" | sort -u >&2; exit 1; }
   mv "$stamp.new" "$stamp"
 fi
 cd - >/dev/null

@@ -105,8 +105,18 @@ public class HubTests
         Assert.That(commit.Files.Keys.Where(k => k.StartsWith("checkpoint-", StringComparison.Ordinal) || k.StartsWith("tokenized-", StringComparison.Ordinal)), Is.Empty);
         Assert.That(server.Requests, Has.Some.StartsWith("PUT").And.Contains("/lfs-upload/"), "the weights went through LFS");
         Assert.That(commit.Files["model.safetensors"], Is.EqualTo(File.ReadAllBytes(Path.Combine(outDir, "model.safetensors"))));
+        // hub_strategy every_save (transformers' default): each checkpoint's model went up before the final commit.
+        var progress = server.Commits.Single(c => c.Repo == "org/my-sft" && c.Summary == "Training in progress, step 1");
+        Assert.That(progress.Files.Keys.Order(StringComparer.Ordinal), Is.EqualTo(new[] { "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json" }));
         var card = System.Text.Encoding.UTF8.GetString(commit.Files["README.md"]);
         Assert.That(card, Does.StartWith("---\n").And.Contain("library_name: transformers").And.Contain("- trl\n").And.Contain("model_name: org/my-sft"), "a model card with Hub metadata");
+
+        // hub_strategy all_checkpoints: each checkpoint folder under its own name (optimizer state included, for resuming).
+        (code, _, error) = CliRunner.Run("sft", "--max_steps", "2", "--save_steps", "1", "--output_dir", Path.Combine(_root, "ckpts"), "--push_to_hub", "true",
+            "--hub_model_id", "org/ckpts", "--hub_strategy", "all_checkpoints");
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(server.Commits.Single(c => c.Repo == "org/ckpts" && c.Summary == "Training in progress, step 1").Files.Keys,
+            Has.Member("checkpoint-1/model.safetensors").And.Member("checkpoint-1/optimizer.safetensors"));
 
         // Anyone can now fetch it as a Hub model.
         Environment.SetEnvironmentVariable("HF_HUB_CACHE", Path.Combine(_root, "other-cache"));

@@ -25,7 +25,7 @@ internal sealed class TrainingRun
         ("hub_model_id", "output_dir's name", "the repository to push to (org/name; a bare name goes under the token's user)"),
         ("hub_private_repo", "None", "create the repository private"),
         ("hub_token", "None", "the token to push with (default HF_TOKEN)"),
-        ("hub_strategy", "every_save", "accepted; the model is pushed once, when training ends"),
+        ("hub_strategy", "every_save", "also push at each save: every_save (the model), checkpoint (last-checkpoint/), all_checkpoints (checkpoint-N/), or end only"),
         ("dataset_train_split", "train", "split to train on"),
         ("dataset_test_split", "test", "split evaluated when eval_strategy is steps or epoch (dataset folders; the embedded sft default has one)"),
     };
@@ -251,6 +251,11 @@ internal sealed class TrainingRun
     public bool Train<TExample>(Trainer<TExample> trainer, PretrainedModel model, TrainingOptions config, TextWriter output)
     {
         trainer.Callbacks.Add(new ConsoleReporter(output));
+        if (Push.Enabled)
+        {
+            Push.Attach(output, TokenizerPath);
+            trainer.Callbacks.Add(Push);
+        }
         using var stop = new StopSignals();
         var state = trainer.Train(stop.Token);
         if (stop.Token.IsCancellationRequested)

@@ -11,10 +11,10 @@ namespace Trl.Hub;
 public sealed partial class HubClient
 {
     /// <summary>Uploads every file under <paramref name="folder"/> (except what <paramref name="exclude"/> rejects, by
-    /// relative path) to <paramref name="repoId"/> in one commit, creating the repository (private when asked) if it
-    /// does not exist, and returns the commit URL.</summary>
+    /// relative path) to <paramref name="repoId"/> in one commit — under <paramref name="pathInRepo"/> when given —
+    /// creating the repository (private when asked) if it does not exist, and returns the commit URL.</summary>
     public string UploadFolder(HubRepoType type, string repoId, string folder, string commitMessage, bool isPrivate = false,
-        Func<string, bool>? exclude = null, string revision = "main")
+        Func<string, bool>? exclude = null, string revision = "main", string? pathInRepo = null)
     {
         ArgumentNullException.ThrowIfNull(repoId);
         ArgumentNullException.ThrowIfNull(folder);
@@ -24,7 +24,9 @@ public sealed partial class HubClient
         CreateRepo(type, repoId, isPrivate);
         var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
             .Select(f => (Full: f, Path: System.IO.Path.GetRelativePath(folder, f).Replace('\\', '/')))
-            .Where(f => !(exclude?.Invoke(f.Path) ?? false)).OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+            .Where(f => !(exclude?.Invoke(f.Path) ?? false))
+            .Select(f => (f.Full, Path: pathInRepo is null ? f.Path : pathInRepo.TrimEnd('/') + "/" + f.Path))
+            .OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
         if (files.Count == 0) throw new HubException($"{folder}: nothing to upload.");
 
         var preupload = new JsonObject
