@@ -77,8 +77,8 @@ internal sealed class TrainingRun
         string? testSplitSize = args.Take("test_split_size");
         if (args.Take("streaming") is { } streaming && streaming is not ("false" or "False"))
             throw new CliException("streaming: datasets are read in full here (streaming is not available).");
-        string? modelRevision = args.Take("model_revision");
-        string? datasetConfig = args.Take("dataset_config");
+        string? modelRevision = args.Take("model_revision") is { } r and not "None" ? r : null;
+        string? datasetConfig = args.Take("dataset_config") is { } c and not "None" ? c : null;
         var push = HubPush.Take(args);
         var card = new ModelCard(command, modelPath, datasetPath ?? (mixture is null ? null : "a datasets mixture"));
         string split = args.Take("dataset_train_split") ?? "train";
@@ -89,9 +89,9 @@ internal sealed class TrainingRun
         if (!embedded && (modelPath is null || (datasetPath is null && mixture is null)))
             throw new CliException("give both --model_name_or_path and --dataset_name, or neither to use the embedded default.");
         if (embedded && adapterPath is not null) throw new CliException("--adapter_path needs --model_name_or_path (the adapter's base).");
-        if (modelPath is not null) (modelPath, adapterPath) = ModelFolders.Resolve(modelPath, adapterPath, modelRevision is "None" ? null : modelRevision);
+        if (modelPath is not null) (modelPath, adapterPath) = ModelFolders.Resolve(modelPath, adapterPath, modelRevision);
         if (tokenizerPath is not null && tokenizerPath != "gpt2") tokenizerPath = ModelFolders.Local(tokenizerPath, null);
-        if (datasetPath is not null) datasetPath = Trl.Hub.HubPaths.ResolveDataset(datasetPath, null, Console.Error, config: datasetConfig is "None" ? null : datasetConfig);
+        if (datasetPath is not null) datasetPath = Trl.Hub.HubPaths.ResolveDataset(datasetPath, null, Console.Error, config: datasetConfig);
         tokenizerPath ??= modelPath is null ? null : ModelFolders.TokenizerFolder(modelPath, adapterPath);
         var modelArgs = ModelArguments.Take(args);
         var config = ConfigBinder.Bind(embedded ? embeddedDefaults : defaults, args);
@@ -107,7 +107,7 @@ internal sealed class TrainingRun
         notices.AddRange(Reporting.Unavailable(config).Select(i => "notice: " + Reporting.UnavailableNotice(i, config.OutputDir)));
         string? dir = embedded ? EmbeddedDefault.Extract() : null;
         var loadDtype = modelArgs.LoadDtype(modelPath);
-        return (new TrainingRun(modelPath, adapterPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), datasetConfig is "None" ? null : datasetConfig, split, dir, testSplit, loadDtype) { Notices = [.. push.Notices, .. notices], Push = push, Card = card }, config);
+        return (new TrainingRun(modelPath, adapterPath, tokenizerPath ?? dir!, datasetPath ?? Path.Combine(dir!, embeddedDataset), datasetConfig, split, dir, testSplit, loadDtype) { Notices = [.. push.Notices, .. notices], Push = push, Card = card }, config);
     }
 
     public static bool Help<TConfig>(CliArguments args, string command, TConfig defaults, TextWriter output,

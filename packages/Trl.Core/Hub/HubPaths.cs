@@ -19,8 +19,12 @@ public static partial class HubPaths
 
     /// <summary>The local folder of a model: the path itself, or the cached snapshot of the Hub repository at
     /// <paramref name="revision"/> (model_revision; default main) with its config, weights, tokenizer and template files.</summary>
-    public static string ResolveModel(string nameOrPath, string? revision = null, TextWriter? progress = null, HubSettings? settings = null) =>
-        Resolve(nameOrPath, HubRepoType.Model, revision, progress, settings, IsModelFile);
+    public static string ResolveModel(string nameOrPath, string? revision = null, TextWriter? progress = null, HubSettings? settings = null)
+    {
+        if (!IsRepoId(nameOrPath)) return nameOrPath;
+        using var client = new HubClient(settings ?? HubSettings.FromEnvironment(), progress);
+        return client.Snapshot(HubRepoType.Model, nameOrPath, revision ?? "main", IsModelFile);
+    }
 
     /// <summary>The local folder of a dataset: the path itself, or the cached snapshot of the Hub dataset repository with
     /// its card and the data files (parquet, jsonl, json, arrow) of <paramref name="config"/> — the card is fetched
@@ -48,13 +52,6 @@ public static partial class HubPaths
         }
         catch (HttpRequestException) { /* unreachable: Snapshot below falls back to the cache or says so */ }
         return client.Snapshot(HubRepoType.Dataset, nameOrPath, revision ?? "main", include);
-    }
-
-    static string Resolve(string nameOrPath, HubRepoType type, string? revision, TextWriter? progress, HubSettings? settings, Func<string, bool> include)
-    {
-        if (!IsRepoId(nameOrPath)) return nameOrPath;
-        using var client = new HubClient(settings ?? HubSettings.FromEnvironment(), progress);
-        return client.Snapshot(type, nameOrPath, revision ?? "main", include);
     }
 
     /// <summary>Model files Trl.NET reads: configs, safetensors (single or sharded with their index), tokenizer files and
